@@ -1,0 +1,27 @@
+# One entry point for students' and instructors' machines and CI. Everything installs into .venv.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install test build demo clean
+
+$(STAMP): pyproject.toml requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements-dev.txt -e '.[instructor,dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+build: $(STAMP)
+	$(PY) -m autograder build
+
+demo: $(STAMP)
+	$(PY) -m autograder demo
+
+clean:
+	rm -rf build gradebook.db submitted autograded feedback

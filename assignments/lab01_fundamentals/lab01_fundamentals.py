@@ -1,0 +1,472 @@
+# %% [markdown]
+# # Lab 1 — Network fundamentals and PyTorch tensors
+#
+# Welcome! This lab warms you up for the rest of the course.
+#
+# * **Part A** is about the anatomy of networks: how many weights a network has, what a convolutional
+#   neuron computes, what pooling does. You work it out by hand first, then check with PyTorch.
+# * **Part B** introduces PyTorch tensors and *autograd*, the machinery that computes gradients for us
+#   in every later lab.
+#
+# **How this notebook works.** Write your code where it says `YOUR CODE HERE` (delete the
+# `raise NotImplementedError()` line). Write your answers where it says `YOUR ANSWER HERE`.
+# The cells that start with a docstring such as `"""count_weights gives ..."""` are tests: run them
+# to check your work. They show one worked example; when grading, more tests run on other inputs,
+# so make your code general rather than fitted to the example.
+#
+# Run the cells in order, from the top (*Runtime → Run all* in Colab, *Run → Run All Cells* in
+# JupyterLab). Total: 30 points.
+
+# %% tags=["readonly"] id="imports"
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from autograder.checks import (assert_close, assert_dtype, assert_equal, assert_not_used, assert_shape,
+                               assert_true, assert_type)
+
+torch.set_printoptions(precision=4)
+
+# %% [markdown]
+# ## Part A — Network fundamentals
+#
+# ### A1. Residual networks (1 point)
+#
+# What is the distinctive feature of a *residual* network (ResNet), compared with a plain deep
+# feed-forward network? Answer in two or three sentences: say what a residual block computes and why
+# that helps when training very deep networks.
+
+# %% [markdown] tags=["manual"] id="residual_networks" points=1
+# A residual block adds its input to its output through a *skip (shortcut) connection*:
+# y = F(x) + x, so the layers only learn the residual F(x) = y − x. The identity path lets gradients
+# flow straight back to early layers (no vanishing through many multiplications), and a block can
+# easily represent the identity, so adding layers does not make training worse; this is what made
+# networks with 100+ layers trainable.
+
+# %% [markdown]
+# ### A2. Counting weights (4 points + 1 point)
+#
+# A fully connected network is described by its layer sizes, `struct = [n0, n1, ..., nL]`:
+# `n0` inputs, then `L` layers of neurons. Each neuron of layer `l` receives every output of layer
+# `l − 1`, plus
+#
+# * a **bias** (one extra weight per neuron) when `bias=True`;
+# * when `recurrent=True`, the previous outputs of **every neuron of its own layer** (fully connected
+#   self-recurrence) — for *hidden* layers only, never for the output layer.
+#
+# We store the weights of layer `l` as one matrix with one row per neuron and the columns in the
+# order **[inputs, recurrent, bias]**. For `struct = [2, 4, 1]` with biases and recurrence, the hidden
+# layer has a `(4, 2 + 4 + 1) = (4, 7)` matrix and the output layer a `(1, 4 + 1) = (1, 5)` matrix:
+# 28 + 5 = **33 weights**.
+#
+# Write `weight_shapes`, which lists the matrix shapes, and `count_weights`, which counts the weights.
+
+# %% tags=["solution"] id="weight_shapes"
+def weight_shapes(struct, bias=True, recurrent=False):
+    """Shapes of the weight matrices of a fully connected network.
+
+    Inputs:
+    - struct: list of L + 1 layer sizes [n0, n1, ..., nL] (n0 inputs, nL outputs)
+    - bias: whether every neuron has a bias weight
+    - recurrent: whether hidden layers (not the output layer) are fully self-recurrent
+
+    Returns:
+    - a list of L tuples; tuple l is (n_l, columns), the columns ordered [inputs, recurrent, bias]
+    """
+    ### BEGIN SOLUTION
+    shapes = []
+    for layer in range(1, len(struct)):
+        hidden = layer < len(struct) - 1
+        columns = struct[layer - 1] + (struct[layer] if recurrent and hidden else 0) + (1 if bias else 0)
+        shapes.append((struct[layer], columns))
+    return shapes
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_weight_shapes_example" points=1
+"""weight_shapes gives [(4, 7), (1, 5)] for the worked example [2, 4, 1] with bias and recurrence."""
+assert_equal(weight_shapes([2, 4, 1], bias=True, recurrent=True), [(4, 7), (1, 5)],
+             name="weight_shapes([2, 4, 1], bias=True, recurrent=True)")
+
+# %% tags=["tests"] id="test_weight_shapes_structures" points=1
+"""weight_shapes matches the parameter shapes of an equivalent torch network, for other structures."""
+### BEGIN HIDDEN TESTS
+def torch_weight_shapes(struct, bias, recurrent):
+    shapes = []
+    for layer, (n_in, n_out) in enumerate(zip(struct[:-1], struct[1:]), start=1):
+        parts = [torch.nn.Linear(n_in, n_out, bias=bias)]
+        if recurrent and layer < len(struct) - 1:
+            parts.append(torch.nn.Linear(n_out, n_out, bias=False))
+        columns = [p.weight for p in parts] + ([parts[0].bias[:, None]] if bias else [])
+        shapes.append(tuple(torch.cat(columns, dim=1).shape))
+    return shapes
+
+for struct in ([2, 4, 1], [3, 5, 2], [10, 20, 30, 4], [1, 1], [784, 100, 10], [4, 3, 3, 3, 2]):
+    for bias in (True, False):
+        for recurrent in (True, False):
+            assert_equal(weight_shapes(list(struct), bias=bias, recurrent=recurrent),
+                         torch_weight_shapes(struct, bias, recurrent),
+                         name=f"weight_shapes({struct}, bias={bias}, recurrent={recurrent})")
+### END HIDDEN TESTS
+
+# %% tags=["solution"] id="count_weights"
+def count_weights(struct, bias=True, recurrent=False):
+    """Number of weights of a fully connected network (same conventions as weight_shapes).
+
+    Inputs:
+    - struct: list of layer sizes [n0, n1, ..., nL]
+    - bias: whether every neuron has a bias weight
+    - recurrent: whether hidden layers are fully self-recurrent
+
+    Returns:
+    - the total number of weights, an int
+    """
+    ### BEGIN SOLUTION
+    return int(sum(rows * columns for rows, columns in weight_shapes(struct, bias, recurrent)))
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_count_weights_example" points=1
+"""count_weights gives 33 for the worked example [2, 4, 1] with bias and recurrence."""
+assert_equal(count_weights([2, 4, 1], bias=True, recurrent=True), 33,
+             name="count_weights([2, 4, 1], bias=True, recurrent=True)")
+
+# %% tags=["tests"] id="test_count_weights_structures" points=1
+"""count_weights equals the number of parameters of an equivalent torch network, for other structures."""
+### BEGIN HIDDEN TESTS
+def torch_count(struct, bias, recurrent):
+    modules = [torch.nn.Linear(n_in, n_out, bias=bias) for n_in, n_out in zip(struct[:-1], struct[1:])]
+    if recurrent:
+        modules += [torch.nn.Linear(n, n, bias=False) for n in struct[1:-1]]
+    return sum(p.numel() for m in modules for p in m.parameters())
+
+for struct in ([2, 4, 1], [3, 5, 2], [10, 20, 30, 4], [1, 1], [784, 100, 10], [4, 3, 3, 3, 2]):
+    for bias in (True, False):
+        for recurrent in (True, False):
+            assert_equal(count_weights(list(struct), bias=bias, recurrent=recurrent),
+                         torch_count(struct, bias, recurrent),
+                         name=f"count_weights({struct}, bias={bias}, recurrent={recurrent})")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Now write the **full equation** of the number of weights for a network `[n0, n1, ..., nL]` with
+# biases and self-recurrent hidden layers, as a sum over layers (use LaTeX, e.g. `$\sum_{l=1}^{L} ...$`).
+
+# %% [markdown] tags=["manual"] id="count_weights_equation" points=1
+# $$N = \sum_{l=1}^{L} n_l\,(n_{l-1} + 1) + \sum_{l=1}^{L-1} n_l^2$$
+# Each of the $n_l$ neurons of layer $l$ has $n_{l-1}$ input weights and one bias; hidden layers
+# ($l < L$) add $n_l$ recurrent weights per neuron. For [2, 4, 1]: 4·3 + 1·5 + 16 = 33.
+
+# %% [markdown]
+# ### A3. A convolutional layer by hand (3 points + 2 points)
+#
+# A convolutional layer has two neurons (two kernels) with the identity activation, no padding and
+# stride 1. Like PyTorch, "convolution" here means sliding the kernel over the input and taking the
+# sum of the elementwise products at each position (no kernel flipping).
+#
+# The input `X` (5×5) has rows of 2s, 3s, 1s, 3s and 2s; the kernels are `W1` and `W2` below.
+#
+# Compute **by hand** (or with a few lines of NumPy — but not with a convolution function) the two
+# output feature maps `f1` (for `W1`) and `f2` (for `W2`) as 3×3 NumPy arrays, and `output_shape`,
+# the shape of the layer's output as a tuple `(channels, height, width)`.
+
+# %% tags=["readonly"] id="conv_data"
+X = np.array([[2.0] * 5, [3.0] * 5, [1.0] * 5, [3.0] * 5, [2.0] * 5])
+W1 = np.array([[-1.0, -1.0, -1.0], [2.0, 2.0, 2.0], [-1.0, -1.0, -1.0]])
+W2 = np.array([[-1.0, 2.0, -1.0], [-1.0, 2.0, -1.0], [-1.0, 2.0, -1.0]])
+print("X =\n", X)
+
+# %% tags=["solution"] id="conv_by_hand"
+### BEGIN SOLUTION
+f1 = np.array([[9.0, 9.0, 9.0], [-12.0, -12.0, -12.0], [9.0, 9.0, 9.0]])
+f2 = np.zeros((3, 3))
+output_shape = (2, 3, 3)
+### END SOLUTION
+
+# %% tags=["tests"] id="test_conv_by_hand_shapes" points=1
+"""f1 and f2 are 3x3 NumPy arrays and output_shape is (channels, height, width) of the layer."""
+assert_type(f1, np.ndarray, name="f1")
+assert_type(f2, np.ndarray, name="f2")
+assert_shape(f1, (3, 3), name="f1")
+assert_shape(f2, (3, 3), name="f2")
+### BEGIN HIDDEN TESTS
+expected_shape = tuple(F.conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(2, 1, 3, 3)).shape[1:])
+assert_equal(tuple(output_shape), expected_shape, name="output_shape")
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_conv_by_hand_values" points=2
+"""f1 and f2 equal torch.nn.functional.conv2d of X with W1 and W2."""
+### BEGIN HIDDEN TESTS
+maps = F.conv2d(torch.tensor(X)[None, None], torch.tensor(np.stack([W1, W2]))[:, None])[0].numpy()
+assert_close(f1, maps[0], name="f1 (X convolved with W1)", atol=1e-6)
+assert_close(f2, maps[1], name="f2 (X convolved with W2)", atol=1e-6)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Show your calculation for the top-left element of `f1` and of `f2`, and explain why each row of
+# `f1` (and each element of `f2`) has the value it has.
+
+# %% [markdown] tags=["manual"] id="conv_by_hand_calculation" points=2
+# Top-left of f1: rows 2, 3, 1 of X under W1: (−1)(2+2+2) + 2(3+3+3) + (−1)(1+1+1) = −6 + 18 − 3 = 9.
+# The second row of f1 sees rows 3, 1, 3: −9 + 6 − 9 = −12; the third sees 1, 3, 2: −3 + 18 − 6 = 9.
+# Top-left of f2: each column of the window holds (2, 3, 1), weighted −1, 2, −1 across columns:
+# −6 + 12 − 6 = 0. Every window of X is constant along a row, so every element of f2 is 0.
+
+# %% [markdown]
+# ### A4. What do the kernels detect? (2 points)
+#
+# Why are the two responses so different? Which image feature does each kernel detect?
+
+# %% [markdown] tags=["manual"] id="kernel_features" points=2
+# W1 is a horizontal-line (horizontal-edge) detector: it compares a row with the rows above and
+# below. X varies from row to row, so W1 responds strongly (+9 on the bright middle of a 3-1-3
+# pattern, −12 on the dark row). W2 is a vertical-line detector: it compares a column with its
+# neighbours. X is constant along every row (no vertical structure), so W2 gives 0 everywhere.
+# Both kernels sum to 0, so they ignore constant regions and respond only to changes.
+
+# %% [markdown]
+# ### A5. Max pooling (2 points)
+#
+# The layer ends with 3×3 max pooling (stride 3). Give the pooled maps `p1` (of `f1`) and `p2`
+# (of `f2`) as 1×1 NumPy arrays, and `pooled`, the layer's pooled output with the two channels
+# stacked on the **last** axis, shape `(1, 1, 2)` (height, width, channels).
+
+# %% tags=["solution"] id="max_pool_by_hand"
+### BEGIN SOLUTION
+p1 = np.array([[f1.max()]])
+p2 = np.array([[f2.max()]])
+pooled = np.stack([p1, p2], axis=-1)
+### END SOLUTION
+
+# %% tags=["tests"] id="test_max_pool_by_hand_maps" points=1
+"""p1 and p2 are 1x1 arrays equal to torch's 3x3 max pooling of the true feature maps."""
+assert_shape(p1, (1, 1), name="p1")
+assert_shape(p2, (1, 1), name="p2")
+### BEGIN HIDDEN TESTS
+maps = F.conv2d(torch.tensor(X)[None, None], torch.tensor(np.stack([W1, W2]))[:, None])
+reference = F.max_pool2d(maps, kernel_size=3)[0].numpy()
+assert_close(p1, reference[0], name="p1 (max pooling of f1)")
+assert_close(p2, reference[1], name="p2 (max pooling of f2)")
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_max_pool_by_hand_stacked" points=1
+"""pooled stacks the two pooled channels on the last axis, shape (1, 1, 2)."""
+assert_shape(pooled, (1, 1, 2), name="pooled")
+### BEGIN HIDDEN TESTS
+maps = F.conv2d(torch.tensor(X)[None, None], torch.tensor(np.stack([W1, W2]))[:, None])
+reference = F.max_pool2d(maps, kernel_size=3)[0].permute(1, 2, 0).numpy()
+assert_close(pooled, reference, name="pooled (height, width, channels)")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### A6. Autoencoders (1 point)
+#
+# What is an autoencoder trained to do, and why is it usually drawn as an hourglass?
+
+# %% [markdown] tags=["manual"] id="autoencoders" points=1
+# An autoencoder is trained to reproduce its input at its output (target = input), without labels.
+# The encoder narrows to a small bottleneck (the code) and the decoder widens back to the input
+# size: the hourglass. The bottleneck forces the network to learn a compressed representation of
+# the data (dimensionality reduction, denoising, features), since it cannot just copy the input.
+
+# %% [markdown]
+# ## Part B — PyTorch tensors and autograd
+#
+# ### B1. Tensors (2 points)
+#
+# Create the column vectors `v1` = [1, 2]ᵀ and `v2` = [−2, −1]ᵀ as float tensors of shape (2, 1),
+# the matrix `A` = [[1, −1], [0, 1]], and the matrix `V` whose **columns** are `v1` and `v2`
+# (shape (2, 2)). Use `torch.float32` (the default float type).
+
+# %% tags=["solution"] id="tensors"
+### BEGIN SOLUTION
+v1 = torch.tensor([[1.0], [2.0]])
+v2 = torch.tensor([[-2.0], [-1.0]])
+A = torch.tensor([[1.0, -1.0], [0.0, 1.0]])
+V = torch.cat([v1, v2], dim=1)
+### END SOLUTION
+
+# %% tags=["tests"] id="test_tensors_values" points=2
+"""v1, v2, A, V are float tensors with the asked shapes and values (V has v1 and v2 as columns)."""
+for name, value, shape in (("v1", v1, (2, 1)), ("v2", v2, (2, 1)), ("A", A, (2, 2)), ("V", V, (2, 2))):
+    assert_type(value, torch.Tensor, name=name)
+    assert_shape(value, shape, name=name)
+    assert_dtype(value, "float", name=f"{name} (write 1.0, not 1)")
+### BEGIN HIDDEN TESTS
+assert_close(v1, np.array([[1.0], [2.0]]), name="v1")
+assert_close(v2, np.array([[-2.0], [-1.0]]), name="v2")
+assert_close(A, np.array([[1.0, -1.0], [0.0, 1.0]]), name="A")
+assert_close(V, np.hstack([v1.detach().numpy(), v2.detach().numpy()]), name="V (columns v1, v2)")
+assert_close(V, np.array([[1.0, -2.0], [2.0, -1.0]]), name="V")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### B2. Elementwise (Hadamard) product (2 points)
+#
+# The Hadamard product multiplies two matrices of the same shape element by element.
+
+# %% tags=["solution"] id="hadamard"
+def hadamard(A, B):
+    """Elementwise product of two tensors of the same shape (M, N); returns a tensor (M, N)."""
+    ### BEGIN SOLUTION
+    return A * B
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_hadamard_example" points=1
+"""hadamard(A, V) is the elementwise product [[1, 2], [0, -1]]."""
+assert_close(hadamard(A, V), torch.tensor([[1.0, 2.0], [0.0, -1.0]]), name="hadamard(A, V)")
+
+# %% tags=["tests"] id="test_hadamard_random" points=1
+"""hadamard matches torch.mul on random non-square matrices."""
+### BEGIN HIDDEN TESTS
+generator = torch.Generator().manual_seed(1)
+for shape in ((3, 5), (1, 4), (6, 2), (2, 2)):
+    P, Q = torch.randn(shape, generator=generator), torch.randn(shape, generator=generator)
+    assert_close(hadamard(P, Q), torch.mul(P, Q), name=f"hadamard of two {shape} tensors",
+                 inputs={"A": P, "B": Q}, rtol=1e-5, atol=1e-6)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### B3. Matrix product (2 points)
+
+# %% tags=["solution"] id="matmul"
+def matmul(A, B):
+    """Matrix product of A (M, K) and B (K, N); returns a tensor (M, N)."""
+    ### BEGIN SOLUTION
+    return A @ B
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_matmul_example" points=1
+"""matmul(A, V) is [[-1, -1], [2, -1]]."""
+assert_close(matmul(A, V), torch.tensor([[-1.0, -1.0], [2.0, -1.0]]), name="matmul(A, V)")
+
+# %% tags=["tests"] id="test_matmul_random" points=1
+"""matmul matches torch.mm on random non-square matrices."""
+### BEGIN HIDDEN TESTS
+generator = torch.Generator().manual_seed(2)
+for m, k, n in ((3, 4, 5), (1, 3, 2), (5, 1, 4), (2, 2, 2)):
+    P, Q = torch.randn(m, k, generator=generator), torch.randn(k, n, generator=generator)
+    assert_close(matmul(P, Q), torch.mm(P, Q), name=f"matmul of ({m}, {k}) and ({k}, {n}) tensors",
+                 inputs={"A": P, "B": Q}, rtol=1e-5, atol=1e-5)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### B4. Squared L2 distance (3 points)
+#
+# Write `squared_l2(v1, v2)` = ‖v1 − v2‖² = Σᵢ (v1ᵢ − v2ᵢ)², for two tensors of the same shape, using
+# elementary tensor operations — **without** `torch.norm` (or `torch.linalg.norm`, `torch.dist`).
+# It returns a 0-dimensional tensor.
+
+# %% tags=["solution"] id="squared_l2"
+def squared_l2(v1, v2):
+    """Squared Euclidean distance between two tensors of the same shape (D,) or (D, 1).
+
+    Returns a 0-dimensional tensor. Does not use torch.norm.
+    """
+    ### BEGIN SOLUTION
+    difference = v1 - v2
+    return (difference * difference).sum()
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_squared_l2_example" points=1
+"""squared_l2(v1, v2) is 3^2 + 3^2 = 18."""
+assert_close(squared_l2(v1, v2), 18.0, name="squared_l2(v1, v2)")
+
+# %% tags=["tests"] id="test_squared_l2_random" points=1
+"""squared_l2 matches torch.sum((a - b) ** 2) on random vectors of several shapes."""
+### BEGIN HIDDEN TESTS
+generator = torch.Generator().manual_seed(3)
+for shape in ((5,), (3, 1), (10,), (1,)):
+    a, b = torch.randn(shape, generator=generator), torch.randn(shape, generator=generator)
+    assert_close(squared_l2(a, b), torch.sum((a - b) ** 2), name=f"squared_l2 of two {shape} tensors",
+                 inputs={"v1": a, "v2": b}, rtol=1e-5)
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_squared_l2_no_norm" points=1
+"""squared_l2 works without calling torch.norm, torch.linalg.norm or torch.dist."""
+### BEGIN HIDDEN TESTS
+a, b = torch.tensor([3.0, -1.0, 2.0]), torch.tensor([1.0, 1.0, 1.0])
+assert_close(squared_l2(a, b), 9.0, name="squared_l2([3, -1, 2], [1, 1, 1])")
+assert_not_used(squared_l2, ["torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm", "torch.dist",
+                             "np.linalg.norm"])
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### B5. Gradients with autograd (3 points)
+#
+# For y = ‖v1 − v2‖², calculus gives ∂y/∂v1 = 2(v1 − v2) and ∂y/∂v2 = −2(v1 − v2). Let PyTorch find
+# them for you: write `squared_l2_grads(v1, v2)`, which makes **copies of the inputs that require
+# gradients** (`v.detach().clone().requires_grad_(True)`), computes y with your `squared_l2`, calls
+# `y.backward()` (or `torch.autograd.backward(y)`), and returns the two gradients (`.grad`).
+# Do not write the formula yourself: the point is that autograd finds it.
+
+# %% tags=["solution"] id="squared_l2_grads"
+def squared_l2_grads(v1, v2):
+    """Gradients of y = ||v1 - v2||^2 with respect to v1 and v2, computed by autograd.
+
+    Inputs: two tensors of the same shape (D,) or (D, 1).
+    Returns: (dy_dv1, dy_dv2), two tensors of that shape.
+    """
+    ### BEGIN SOLUTION
+    a = v1.detach().clone().requires_grad_(True)
+    b = v2.detach().clone().requires_grad_(True)
+    y = squared_l2(a, b)
+    y.backward()
+    return a.grad, b.grad
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_squared_l2_grads_example" points=1
+"""squared_l2_grads(v1, v2) gives 2(v1 - v2) = [6, 6] and -2(v1 - v2) = [-6, -6]."""
+grad_v1, grad_v2 = squared_l2_grads(v1, v2)
+assert_close(grad_v1, torch.tensor([[6.0], [6.0]]), name="dy/dv1")
+assert_close(grad_v2, torch.tensor([[-6.0], [-6.0]]), name="dy/dv2")
+
+# %% tags=["tests"] id="test_squared_l2_grads_random" points=1
+"""squared_l2_grads matches 2(v1 - v2) and -2(v1 - v2) on random inputs."""
+### BEGIN HIDDEN TESTS
+generator = torch.Generator().manual_seed(4)
+for shape in ((4,), (3, 1), (7,)):
+    a, b = torch.randn(shape, generator=generator), torch.randn(shape, generator=generator)
+    grad_a, grad_b = squared_l2_grads(a, b)
+    assert_close(grad_a, 2 * (a - b), name=f"dy/dv1 for {shape} inputs", inputs={"v1": a, "v2": b}, rtol=1e-5)
+    assert_close(grad_b, -2 * (a - b), name=f"dy/dv2 for {shape} inputs", inputs={"v1": a, "v2": b}, rtol=1e-5)
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_squared_l2_grads_autograd" points=1
+"""squared_l2_grads gets its gradients from autograd (backward is called) and leaves its inputs alone."""
+### BEGIN HIDDEN TESTS
+import unittest.mock
+
+calls = []
+real_backward, real_grad = torch.autograd.backward, torch.autograd.grad
+
+def spy_backward(*args, **kwargs):
+    calls.append("backward")
+    return real_backward(*args, **kwargs)
+
+def spy_grad(*args, **kwargs):
+    calls.append("grad")
+    return real_grad(*args, **kwargs)
+
+a, b = torch.tensor([1.0, -2.0, 0.5]), torch.tensor([0.0, 1.0, 3.0])
+with unittest.mock.patch.object(torch.autograd, "backward", spy_backward), \
+        unittest.mock.patch.object(torch.autograd, "grad", spy_grad):
+    grad_a, grad_b = squared_l2_grads(a, b)
+assert_true(calls, "squared_l2_grads: the gradients must come from autograd: make the inputs require "
+                   "gradients and call y.backward(), instead of writing the formula")
+assert_type(grad_a, torch.Tensor, name="dy/dv1")
+assert_close(grad_a, 2 * (a - b), name="dy/dv1")
+assert_true(a.grad is None and not a.requires_grad,
+            "squared_l2_grads should not change its inputs: work on copies (v.detach().clone())")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### B6. Accumulating gradients (2 points)
+#
+# Suppose `v = torch.tensor([1.0, 2.0], requires_grad=True)` and you run `squared_l2(v, 0 * v).backward()`
+# **twice**. What is `v.grad` after the second call, and why? What does this mean for a training loop?
+
+# %% [markdown] tags=["manual"] id="gradient_accumulation" points=2
+# y = v₁² + v₂², so one backward gives ∂y/∂v = 2v = [2, 4]. PyTorch *accumulates* (adds) into `.grad`
+# instead of overwriting it, so after the second call `v.grad` is [4, 8]. A training loop must therefore
+# reset the gradients at every step (`optimizer.zero_grad()` or `v.grad = None`) before `backward()`;
+# otherwise each update uses the sum of all past gradients. (Accumulation is useful on purpose, e.g.
+# to sum gradients over several small batches.)

@@ -1,0 +1,42 @@
+"""Helpers for an autograded neural-networks course: checks, data loaders, build and grading tools.
+
+Students' notebooks import only ``autograder.checks`` and ``autograder.data``; the build
+and grading modules are for instructors and need the ``instructor`` extra.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+__version__ = "0.1.0"
+
+
+def grading() -> bool:
+    """True while nbgrader (or this course's harness) executes the notebook to grade it."""
+    return bool(os.environ.get("NBGRADER_EXECUTION"))
+
+
+def _short_traceback(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
+    """Show a failed check as its message alone: the traceback of a test helps nobody."""
+    shell._showtraceback(etype, value, [f"\x1b[0;31m{etype.__name__}\x1b[0m: {value}"])
+
+
+def setup_notebook() -> None:
+    """Prepare a lab notebook's kernel (called by the locked setup cell of every lab).
+
+    - stderr goes to stdout: nbgrader scores a test cell 0 for *any* stderr output, so a
+      library warning or a tqdm bar in a correct answer would otherwise cost points.
+      Students still see every warning, printed as normal output.
+    - a failed check (``CheckFailed``) shows its message, not a traceback.
+    """
+    sys.stderr = sys.stdout
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        from .checks import CheckFailed
+
+        shell.set_custom_exc((CheckFailed,), _short_traceback)

@@ -1,0 +1,157 @@
+"""assignments/<lab>/<notebook>.py (jupytext percent) -> source/ (nbgrader) -> release/ (students).
+
+A cell's role is declared once in its header and becomes nbgrader's cell metadata:
+
+    # %% tags=["solution"] id="sigmoid"                      autograded answer (student code)
+    # %% tags=["tests"] id="test_sigmoid_values" points=2    autograded tests (locked)
+    # %% [markdown] tags=["manual"] id="a1_residual" points=1  manually graded answer
+    # %% tags=["readonly"] id="setup"                        locked, not graded
+
+The build prepends a locked setup cell that installs the course helpers where they are
+missing (Colab) and keeps warnings out of stderr. Output is deterministic: cell ids come
+from the declared ids or the cell's position, and no outputs or jupytext metadata are kept.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .course import Lab, course_settings, labs, load_lab, nbgrader_config
+
+ROLES = ("solution", "tests", "manual", "readonly")
+KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+SETUP_ID = "course_setup"
+SETUP_TEMPLATE = '''\
+# Course setup: run this cell first. It installs the course helpers where they are missing
+# (Google Colab, a fresh environment) and keeps library warnings out of the graded output.
+import importlib, importlib.util, subprocess, sys
+if importlib.util.find_spec("autograder") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", {package!r}], check=True)
+    importlib.invalidate_caches()
+import autograder
+autograder.setup_notebook()'''
+
+
+class BuildError(ValueError):
+    """An assignment file declares something the build cannot turn into a notebook."""
+
+
+def cell_role(cell: Any) -> str | None:
+    roles = [tag for tag in cell.metadata.get("tags", []) if tag in ROLES]
+    if len(roles) > 1:
+        raise BuildError(f"cell {cell.metadata.get('id')!r} declares several roles: {roles}")
+    return roles[0] if roles else None
+
+
+def nbgrader_metadata(role: str, grade_id: str, points: float | None) -> dict[str, Any]:
+    """nbgrader's schema-3 cell metadata for a declared role."""
+    meta = {"grade": role in ("tests", "manual"), "grade_id": grade_id,
+            "locked": role in ("tests", "readonly"), "schema_version": 3,
+            "solution": role in ("solution", "manual"), "task": False}
+    if role in ("tests", "manual"):
+        if points is None or float(points) <= 0:
+            raise BuildError(f"{role} cell {grade_id!r} needs points=N (N > 0)")
+        meta["points"] = points
+    elif points is not None:
+        raise BuildError(f"{role} cell {grade_id!r} cannot carry points")
+    return meta
+
+
+def read_assignment(path: Path) -> nbformat.NotebookNode:
+    """The jupytext percent file as a clean nbformat v4.5 notebook with nbgrader metadata."""
+    import jupytext
+
+    text = jupytext.read(path)
+    package = course_settings(path.parents[2]).get("package", "nn-course-autograder")
+    cells = [_new_cell("code", SETUP_TEMPLATE.format(package=package),
+                       {"nbgrader": nbgrader_metadata("readonly", SETUP_ID, None)}, SETUP_ID)]
+    seen: set[str] = {SETUP_ID}
+    for index, cell in enumerate(text.cells):
+        role = cell_role(cell)
+        declared = cell.metadata.get("id")
+        if role and not declared:
+            raise BuildError(f"{path.name}: a {role} cell needs an id (cell {index}: {cell.source[:60]!r})")
+        if declared in seen:
+            raise BuildError(f"{path.name}: duplicate id {declared!r}")
+        if role == "manual" and cell.cell_type == "code":
+            raise BuildError(f"{path.name}: manual cell {declared!r} must be markdown")
+        cell_id = declared or f"cell-{index:03d}"
+        seen.add(cell_id)
+        metadata = {"nbgrader": nbgrader_metadata(role, declared, cell.metadata.get("points"))} if role else {}
+        cells.append(_new_cell(cell.cell_type, cell.source, metadata, cell_id))
+    nb = nbformat.v4.new_notebook(cells=cells, metadata={
+        "kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    nb.nbformat_minor = 5
+    return nb
+
+
+def _new_cell(kind: str, source: str, metadata: dict[str, Any], cell_id: str) -> nbformat.NotebookNode:
+    make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+    cell = make(source=source.strip("\n"), metadata=metadata)
+    cell.id = cell_id
+    return cell
+
+
+def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nbformat.writes(nb) + "\n")
+
+
+def build_source(lab: Lab, out_root: Path) -> list[Path]:
+    """Write source/<lab>/<notebook>.ipynb (and the lab's assets) under ``out_root``."""
+    dest = out_root / "source" / lab.id
+    if dest.exists():
+        shutil.rmtree(dest)
+    written = []
+    for name in lab.notebooks:
+        nb = read_assignment(lab.notebook_file(name))
+        write_notebook(nb, dest / f"{name}.ipynb")
+        written.append(dest / f"{name}.ipynb")
+    assets = lab.folder / "assets"
+    if assets.is_dir():
+        shutil.copytree(assets, dest / "assets")
+    return written
+
+
+def generate_release(lab_id: str, out_root: Path, db_url: str | None = None) -> None:
+    """nbgrader generate_assignment, in process, with the course's configuration."""
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+
+    config = nbgrader_config(out_root, db_url or f"sqlite:///{out_root / 'gradebook.db'}")
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = lab_id
+    app = GenerateAssignment(coursedir=coursedir, config=config)
+    app.force = True
+    app.create_assignment = True
+    app.log.setLevel(logging.WARNING)
+    app.start()
+    for path in (out_root / "release" / lab_id).glob("*.ipynb"):
+        _normalise_release(path)
+
+
+def _normalise_release(path: Path) -> None:
+    """Same bytes on every build: nbgrader's writer leaves no trailing newline."""
+    nb = nbformat.read(path, as_version=4)
+    write_notebook(nb, path)
+
+
+def build(lab_ids: list[str] | None = None, root: Path | None = None, out_root: Path | None = None,
+          db_url: str | None = None) -> list[str]:
+    """Build the given labs (all present ones by default); returns the lab ids built."""
+    from .course import repo_root
+
+    root = Path(root or repo_root())
+    out_root = Path(out_root or root)
+    chosen = [load_lab(lab, root) for lab in lab_ids] if lab_ids else labs(root)
+    for lab in chosen:
+        build_source(lab, out_root)
+        release = out_root / "release" / lab.id
+        if release.exists():
+            shutil.rmtree(release)
+        generate_release(lab.id, out_root, db_url)
+    return [lab.id for lab in chosen]

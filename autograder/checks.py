@@ -1,0 +1,390 @@
+"""Comparisons for visible and hidden tests whose failures teach.
+
+Every check raises :class:`CheckFailed` (an ``AssertionError``) with a message that
+names the quantity, says what was expected and what came back (type, shape, dtype),
+points at the first differing element, and gives the error against the tolerance.
+A hidden reference is never printed in bulk: only single elements of it.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import importlib
+import inspect
+import io
+import textwrap
+import warnings
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+__all__ = [
+    "CheckFailed",
+    "assert_close",
+    "assert_equal",
+    "assert_shape",
+    "assert_dtype",
+    "assert_type",
+    "assert_true",
+    "assert_not_used",
+    "rel_error",
+    "numerical_gradient",
+    "check_gradient",
+    "quiet",
+]
+
+SMALL_INPUT = 36  # inputs with at most this many elements are shown in a failure message
+
+
+class CheckFailed(AssertionError):
+    """A student's answer did not pass a check; the message says why."""
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _is_tensor(x: Any) -> bool:
+    return type(x).__module__.startswith("torch") and hasattr(x, "detach")
+
+
+def _describe(x: Any) -> str:
+    """'ndarray float64 (3, 4)', 'Tensor float32 (2,)', 'float', 'NoneType'."""
+    if _is_tensor(x):
+        return f"torch.Tensor {str(x.dtype).replace('torch.', '')} {tuple(x.shape)}"
+    if isinstance(x, np.ndarray):
+        return f"numpy.ndarray {x.dtype} {x.shape}"
+    return type(x).__name__
+
+
+def _to_numpy(x: Any, name: str) -> np.ndarray:
+    """NumPy view of an array-like answer; a clear failure for anything else."""
+    if _is_tensor(x):
+        return x.detach().cpu().numpy()
+    if isinstance(x, (np.ndarray, np.generic, int, float, bool, complex)):
+        return np.asarray(x)
+    if isinstance(x, (list, tuple)):
+        try:
+            arr = np.asarray(x, dtype=float)
+        except (TypeError, ValueError):
+            raise CheckFailed(f"{name}: expected an array of numbers, got a {type(x).__name__} "
+                              f"that does not convert to one: {_short(x)}") from None
+        return arr
+    hint = " (did the function forget to `return` its result?)" if x is None else ""
+    raise CheckFailed(f"{name}: expected an array or a number, got {_describe(x)}{hint}")
+
+
+def _short(x: Any, limit: int = 200) -> str:
+    text = repr(x)
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def _format_inputs(inputs: Mapping[str, Any] | None) -> str:
+    """The test's inputs, when small enough to help rather than overwhelm."""
+    if not inputs:
+        return ""
+    lines = []
+    for key, value in inputs.items():
+        arr = value.detach().cpu().numpy() if _is_tensor(value) else value
+        if isinstance(arr, np.ndarray) and arr.size > SMALL_INPUT:
+            lines.append(f"  {key}: {_describe(value)} (too large to show)")
+        else:
+            body = np.array2string(np.asarray(arr), precision=4, separator=", ") \
+                if isinstance(arr, np.ndarray) else repr(arr)
+            lines.append(f"  {key} = " + body.replace("\n", "\n" + " " * (len(key) + 5)))
+    return "\ninputs:\n" + "\n".join(lines)
+
+
+def rel_error(x: Any, y: Any) -> float:
+    """Maximum relative error max(|x - y| / max(1e-8, |x| + |y|)), as in CS231n."""
+    x = _to_numpy(x, "x").astype(float)
+    y = _to_numpy(y, "y").astype(float)
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+
+
+# ----------------------------------------------------------------------------- type, shape, dtype
+
+
+def assert_true(condition: Any, message: str) -> None:
+    """Fail with ``message`` (shown without a traceback) unless ``condition`` holds."""
+    if not condition:
+        raise CheckFailed(message)
+
+
+
+def assert_type(actual: Any, expected: type | tuple[type, ...], *, name: str) -> None:
+    """Fail unless ``actual`` is an instance of ``expected``."""
+    if not isinstance(actual, expected):
+        names = " or ".join(t.__name__ for t in (expected if isinstance(expected, tuple) else (expected,)))
+        hint = " (did the function forget to `return` its result?)" if actual is None else ""
+        raise CheckFailed(f"{name}: expected a {names}, got {_describe(actual)}{hint}")
+
+
+def assert_shape(actual: Any, expected: Sequence[int], *, name: str) -> None:
+    """Fail unless ``actual`` (array, tensor, number) has exactly the shape ``expected``."""
+    shape = tuple(_to_numpy(actual, name).shape)
+    expected = tuple(int(n) for n in expected)
+    if shape != expected:
+        hint = ""
+        if len(shape) == len(expected) and sorted(shape) == sorted(expected):
+            hint = " (same sizes in another order: a transpose or swapped axes?)"
+        elif np.prod(shape, dtype=np.int64) == np.prod(expected, dtype=np.int64):
+            hint = " (same number of elements: a missing reshape, or a kept/dropped axis of size 1?)"
+        raise CheckFailed(f"{name}: wrong shape: expected {expected}, got {shape}{hint}")
+
+
+def _dtype_name(x: Any) -> str:
+    dtype = x.dtype if (_is_tensor(x) or isinstance(x, np.ndarray)) else np.asarray(x).dtype
+    return str(dtype).replace("torch.", "")
+
+
+def assert_dtype(actual: Any, expected: Any, *, name: str) -> None:
+    """Fail unless the dtype matches; ``expected`` may be a dtype or a kind ("float", "int", "bool")."""
+    got = _dtype_name(actual)
+    kinds = {"float": ("float", "bfloat"), "int": ("int", "uint"), "bool": ("bool",)}
+    if isinstance(expected, str) and expected in kinds:
+        ok = got.startswith(kinds[expected])
+    else:
+        want = str(expected).replace("torch.", "") if "torch" in str(expected) else np.dtype(expected).name
+        ok = got == want
+    if not ok:
+        raise CheckFailed(f"{name}: wrong dtype: expected {expected}, got {got}")
+
+
+# ----------------------------------------------------------------------------- values
+
+
+def _plain(x: Any) -> Any:
+    """Arrays, tensors, tuples and lists as nested tuples of Python scalars."""
+    if _is_tensor(x) or isinstance(x, np.ndarray):
+        return _plain(x.tolist())
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, (list, tuple)):
+        return tuple(_plain(v) for v in x)
+    return x
+
+
+def assert_equal(actual: Any, expected: Any, *, name: str, inputs: Mapping[str, Any] | None = None) -> None:
+    """Exact comparison for whole numbers, shapes, tuples, lists (of tuples) and strings."""
+    got, want = _plain(actual), _plain(expected)
+    if isinstance(want, (int, float)) and isinstance(got, tuple) and len(got) == 1:
+        got = got[0]  # a one-element array for a number
+    if isinstance(want, (int, float)) and not isinstance(want, bool) and \
+            (not isinstance(got, (int, float)) or isinstance(got, bool)):
+        hint = " (did the function forget to `return` its result?)" if actual is None else ""
+        raise CheckFailed(f"{name}: expected a number, got {_describe(actual)}{hint}")
+    if got != want:
+        raise CheckFailed(f"{name}: expected {want!r}, got {_short(got)}{_format_inputs(inputs)}")
+
+
+def assert_close(actual: Any, expected: Any, *, name: str, rtol: float = 1e-5, atol: float = 1e-8,
+                 inputs: Mapping[str, Any] | None = None) -> None:
+    """Compare an answer with a reference, element by element, like ``numpy.allclose``.
+
+    Either side may be a NumPy array, a torch tensor or a number; a tensor answer to a
+    NumPy reference (or the reverse) is compared by value. Shapes must match exactly
+    (no broadcasting: a (N, 1) answer for an (N,) reference fails). A single number
+    may be given as any one-element array.
+    """
+    if actual is None or isinstance(actual, (str, bytes, dict, set)) or callable(actual) and not _is_tensor(actual):
+        hint = " (did the function forget to `return` its result?)" if actual is None else ""
+        raise CheckFailed(f"{name}: expected {_describe(expected)}, got {_describe(actual)}{hint}")
+    exp = _to_numpy(expected, "reference")
+    act = _to_numpy(actual, name)
+    if exp.ndim == 0 and act.size == 1:
+        act = act.reshape(())
+    if act.shape != exp.shape:
+        assert_shape(act, exp.shape, name=name)
+    if act.dtype == object or not (np.issubdtype(act.dtype, np.number) or act.dtype == bool):
+        raise CheckFailed(f"{name}: expected numbers, got an array of dtype {act.dtype}")
+    act_f = act.astype(np.complex128 if np.iscomplexobj(act) else np.float64)
+    exp_f = exp.astype(np.complex128 if np.iscomplexobj(exp) else np.float64)
+    with np.errstate(all="ignore"):
+        close = np.isclose(act_f, exp_f, rtol=rtol, atol=atol, equal_nan=True)
+    if close.all():
+        return
+    bad = np.argwhere(~close)
+    first = tuple(int(i) for i in bad[0]) if exp.ndim else ()
+    a0, e0 = act_f[first], exp_f[first]
+    with np.errstate(all="ignore"):
+        abs_err = np.abs(act_f - exp_f)
+        rel_err = abs_err / np.maximum(np.abs(exp_f), 1e-12)
+    finite = np.isfinite(abs_err)
+    where = f" at index {first}" if exp.ndim else ""
+    lines = [f"{name}: values differ from the reference{where}: expected {e0:.6g}, got {a0:.6g}"]
+    if not np.isfinite(act_f).all() and np.isfinite(exp_f).all():
+        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(act_f))[0])
+        lines.append(f"  the answer contains nan/inf (first at index {idx}), the reference does not: "
+                     "an overflow? (large inputs need a numerically stable formula)")
+    lines.append(f"  {len(bad)} of {exp.size} elements differ; "
+                 f"max abs error {np.max(abs_err[finite]) if finite.any() else float('inf'):.3g}, "
+                 f"max rel error {np.max(rel_err[finite]) if finite.any() else float('inf'):.3g} "
+                 f"(tolerance: rtol={rtol:g}, atol={atol:g})")
+    if exp.ndim and exp.size > 1 and np.allclose(np.sort(act_f.ravel()), np.sort(exp_f.ravel()), rtol=rtol, atol=atol):
+        lines.append("  the right values in the wrong places: check the order of axes or a transpose")
+    elif exp.size > 1 and np.isfinite(act_f).all() and np.all(np.abs(exp_f) > 0):
+        ratio = act_f / exp_f
+        if np.allclose(ratio, ratio.ravel()[0], rtol=1e-6) and not np.isclose(ratio.ravel()[0], 1):
+            lines.append(f"  every element is {ratio.ravel()[0].real:.6g} times the reference: a missing "
+                         "or extra factor (a mean vs a sum? a sign?)")
+    raise CheckFailed("\n".join(lines) + _format_inputs(inputs))
+
+
+# ----------------------------------------------------------------------------- gradients
+
+
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """Central differences (f(x + h) - f(x - h)) / 2h for each element of ``x`` (restored after)."""
+    grad = np.zeros_like(x, dtype=float)
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        i = it.multi_index
+        old = x[i]
+        x[i] = old + h
+        plus = float(f(x))
+        x[i] = old - h
+        minus = float(f(x))
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+        it.iternext()
+    return grad
+
+
+def check_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, analytic_grad: Any, *,
+                   name: str = "gradient", h: float = 1e-5, tol: float = 1e-6) -> float:
+    """Compare an analytic gradient of scalar ``f`` at ``x`` with central differences.
+
+    Returns the maximum relative error; fails when it exceeds ``tol``.
+    """
+    x = np.asarray(x, dtype=float)
+    numeric = numerical_gradient(f, x, h)
+    analytic = _to_numpy(analytic_grad, name)
+    if analytic.shape != numeric.shape:
+        assert_shape(analytic, numeric.shape, name=name)
+    err = rel_error(analytic, numeric)
+    if not err <= tol:
+        diff = np.abs(analytic - numeric)
+        i = tuple(int(k) for k in np.unravel_index(np.argmax(diff), diff.shape))
+        raise CheckFailed(f"{name}: relative error {err:.3g} against central differences exceeds {tol:g}; "
+                          f"largest difference at index {i}: analytic {analytic[i]:.6g}, "
+                          f"numerical {numeric[i]:.6g}")
+    return err
+
+
+# ----------------------------------------------------------------------------- forbidden APIs
+
+
+def _dotted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+_SHORT_NAMES = {"np": "numpy", "F": "torch.nn.functional", "nn": "torch.nn"}
+
+
+def _import_dotted(name: str) -> Any:
+    """The object a dotted name such as "torch.linalg.norm" stands for (None if it does not import)."""
+    parts = name.split(".")
+    parts[0] = _SHORT_NAMES.get(parts[0], parts[0])
+    parts = ".".join(parts).split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[cut:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return None
+        return obj
+    return None
+
+
+def _lookup(dotted: str, namespace: Mapping[str, Any]) -> Any:
+    head, *rest = dotted.split(".")
+    if head not in namespace:
+        return None
+    obj = namespace[head]
+    for attr in rest:
+        obj = getattr(obj, attr, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def assert_not_used(func: Callable, forbidden: Iterable[str], *, name: str | None = None) -> None:
+    """Fail when the source of ``func`` uses a forbidden API.
+
+    ``forbidden`` holds dotted names ("torch.norm", "np.linalg.norm") or whole modules
+    ("torch"). Names are resolved in the function's globals, so aliases are caught
+    (``import numpy as xp``, ``from torch import norm``); for a torch function the
+    tensor method of the same name (``t.norm()``) is caught too.
+    """
+    label = name or getattr(func, "__name__", "your function")
+    try:
+        source = textwrap.dedent(inspect.getsource(func))
+    except (OSError, TypeError):
+        raise CheckFailed(f"{label}: could not read its source to check which functions it uses; "
+                          "define it in a notebook cell with `def`") from None
+    banned = {bad: _import_dotted(bad) for bad in forbidden}
+    namespace = {**vars(builtins), **getattr(func, "__globals__", {})}
+
+    def verdict(obj: Any, text: str) -> str | None:
+        for bad, target in banned.items():
+            if target is None:
+                continue
+            if obj is target or (inspect.ismodule(target) and (inspect.ismodule(obj) or callable(obj)) and (
+                    getattr(obj, "__name__", "") == target.__name__ or
+                    str(getattr(obj, "__module__", "") or "").startswith(target.__name__ + ".") or
+                    getattr(obj, "__module__", None) == target.__name__)):
+                return bad
+            method = bad.rsplit(".", 1)[-1]
+            if bad.startswith("torch.") and not inspect.ismodule(target) and text.endswith("." + method) \
+                    and obj is None:
+                return bad  # a method call such as (a - b).norm() on a local tensor
+        return None
+
+    tree = ast.parse(source)
+    for node in ast.walk(tree):  # imports inside the function count as its names too
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                local = alias.asname or alias.name.split(".")[0]
+                namespace[local] = _import_dotted(alias.name if alias.asname else local)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                namespace[alias.asname or alias.name] = _import_dotted(f"{node.module}.{alias.name}")
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                full = alias.name if isinstance(node, ast.Import) else f"{node.module}.{alias.name}"
+                found = verdict(_import_dotted(full), full)
+                if found:
+                    raise CheckFailed(f"{label}: this exercise asks you not to use {found} "
+                                      f"(found `import {full}` on line {node.lineno} of the function)")
+        elif isinstance(node, (ast.Attribute, ast.Name)):
+            dotted = _dotted(node)
+            obj = _lookup(dotted, namespace) if dotted else None
+            if dotted is None:
+                dotted = f"(...).{node.attr}"  # a method of an expression, e.g. (a - b).norm()
+            found = verdict(obj, dotted)
+            if found:
+                raise CheckFailed(f"{label}: this exercise asks you not to use {found} "
+                                  f"(found `{dotted}` on line {node.lineno} of the function)")
+
+
+# ----------------------------------------------------------------------------- output hygiene
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[io.StringIO]:
+    """Silence warnings and stderr inside a block (nbgrader fails a test cell that writes to stderr)."""
+    buffer = io.StringIO()
+    with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stderr(buffer):
+        warnings.simplefilter("ignore")
+        yield buffer

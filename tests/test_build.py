@@ -1,0 +1,125 @@
+"""The build: reproducible, clean (no outputs, no jupytext metadata), leak-free, and true to each lab's points."""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.course import labs
+from autograder.harness import grade_id, is_test_cell
+
+from conftest import ROOT
+
+LABS = labs(ROOT)
+SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
+
+
+def built_files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("lab", LABS, ids=[lab.id for lab in LABS])
+@pytest.mark.parametrize("tree", ["source", "release"])
+def test_committed_tree_is_what_the_build_makes(lab, tree, fresh_build):
+    """source/ and release/ are byte for byte what `make build` produces from assignments/."""
+    committed = built_files(ROOT / tree / lab.id)
+    assert committed, f"{tree}/{lab.id} is missing: run `make build` and commit it"
+    assert committed == built_files(fresh_build / tree / lab.id), \
+        f"{tree}/{lab.id} is stale or edited by hand: run `make build` and commit the result"
+
+
+def test_build_is_deterministic(fresh_build, tmp_path):
+    """Building twice gives the same bytes."""
+    from autograder.build import build
+
+    build(root=ROOT, out_root=tmp_path)
+    for tree in ("source", "release"):
+        assert built_files(tmp_path / tree) == built_files(fresh_build / tree)
+
+
+def all_notebooks(tree: str) -> list[Path]:
+    return sorted((ROOT / tree).glob("*/*.ipynb"))
+
+
+@pytest.mark.parametrize("path", all_notebooks("source") + all_notebooks("release"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebook_has_no_outputs_and_no_jupytext_metadata(path):
+    """No outputs, execution counts or jupytext pairing metadata (it can bring solutions back)."""
+    text = path.read_text()
+    assert "jupytext" not in text, f"{path}: jupytext metadata"
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{path}: outputs in {cell.id}"
+
+
+def secret_lines(source_nb: nbformat.NotebookNode) -> set[str]:
+    """Lines of solutions and hidden tests that appear nowhere in the public part of the source."""
+    secret, public = [], []
+    for cell in source_nb.cells:
+        text = cell.source
+        meta = cell.metadata.get("nbgrader", {})
+        regions = SOLUTION.findall(text) + HIDDEN.findall(text)
+        if meta.get("solution") and not SOLUTION.search(text):
+            regions.append(text)  # a whole answer cell (e.g. a model answer to a written question)
+        rest = HIDDEN.sub("", SOLUTION.sub("", text)) if not (meta.get("solution") and not SOLUTION.search(text)) else ""
+        secret += [line for region in regions for line in region.splitlines()]
+        public += rest.splitlines()
+    public_set = {line.strip() for line in public}
+    return {line.strip() for line in secret
+            if len(line.strip()) >= 8 and re.search(r"\w", line) and line.strip() not in public_set}
+
+
+@pytest.mark.parametrize("lab", LABS, ids=[lab.id for lab in LABS])
+def test_no_solution_or_hidden_test_leaks_into_release(lab):
+    """No line of a solution, a model answer or a hidden test appears anywhere in release/."""
+    release_text = {p: p.read_text(errors="replace") for p in (ROOT / "release" / lab.id).rglob("*") if p.is_file()}
+    for name in lab.notebooks:
+        secrets = secret_lines(nbformat.read(ROOT / "source" / lab.id / f"{name}.ipynb", as_version=4))
+        assert secrets, f"{name}: found no solution lines at all: is the source notebook empty?"
+        for path, text in release_text.items():
+            release_lines = {line.strip() for line in "\n".join(
+                "".join(c.get("source", "")) for c in nbformat.reads(text, as_version=4).cells
+            ).splitlines()} if path.suffix == ".ipynb" else {line.strip() for line in text.splitlines()}
+            leaked = sorted(secrets & release_lines)
+            assert not leaked, f"{path.relative_to(ROOT)} leaks {len(leaked)} secret lines, e.g. {leaked[:3]}"
+    leftovers = [p.name for p in (ROOT / "release" / lab.id).rglob("*") if p.name in ("mutants.py", "alternatives.py")]
+    assert not leftovers
+
+
+@pytest.mark.parametrize("lab", LABS, ids=[lab.id for lab in LABS])
+def test_points_add_up_to_the_stated_total(lab):
+    """The points of the lab's graded cells add up to the total in its lab.toml."""
+    total = 0.0
+    for name in lab.notebooks:
+        nb = nbformat.read(ROOT / "source" / lab.id / f"{name}.ipynb", as_version=4)
+        total += sum(float(c.metadata["nbgrader"].get("points", 0)) for c in nb.cells if "nbgrader" in c.metadata)
+    assert total == lab.points, f"{lab.id}: cells give {total} points, lab.toml says {lab.points}"
+
+
+@pytest.mark.parametrize("lab", LABS, ids=[lab.id for lab in LABS])
+def test_cells_follow_the_course_conventions(lab):
+    """Test cells open with a one-line docstring and are named test_<exercise>_<aspect>; answers are delimited."""
+    for name in lab.notebooks:
+        nb = nbformat.read(ROOT / "source" / lab.id / f"{name}.ipynb", as_version=4)
+        solution_ids = [grade_id(c) for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")
+                        and c.cell_type == "code"]
+        for cell in nb.cells:
+            if is_test_cell(cell):
+                gid = grade_id(cell)
+                body = ast.parse(cell.source).body
+                assert body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and "\n" not in body[0].value.value.strip(), f"{gid}: must start with a one-line docstring"
+                assert any(gid.startswith(f"test_{sid}_") for sid in solution_ids), \
+                    f"{gid}: name it test_<exercise>_<aspect> after one of {solution_ids}"
+                last = body[-1]
+                silent = isinstance(last, ast.Expr) and (isinstance(last.value, ast.Constant) or (
+                    isinstance(last.value, ast.Call) and getattr(last.value.func, "id", "").startswith("assert_")))
+                assert silent or not isinstance(last, ast.Expr), \
+                    f"{gid}: ends with an expression, whose displayed value nbgrader would read as a partial score"
+            elif grade_id(cell) in solution_ids:
+                assert "### BEGIN SOLUTION" in cell.source, f"{grade_id(cell)}: no ### BEGIN SOLUTION"
