@@ -55,7 +55,9 @@ class Lab:
 def load_lab(lab_id: str, root: Path | None = None) -> Lab:
     folder = (root or repo_root()) / "assignments" / lab_id
     meta = tomllib.loads((folder / "lab.toml").read_text())
-    return Lab(id=lab_id, title=meta["title"], points=float(meta["points"]),
+    points = meta["points"]  # a total, or a table {notebook = points} for a lab of several notebooks
+    total = sum(points.values()) if isinstance(points, dict) else points
+    return Lab(id=lab_id, title=meta["title"], points=float(total),
                notebooks=tuple(meta["notebooks"]), folder=folder,
                timeout=int(meta.get("timeout", CELL_TIMEOUT)), extra=meta)
 
