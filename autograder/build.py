@@ -101,18 +101,21 @@ def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
     path.write_text(nbformat.writes(nb) + "\n")
 
 
-def build_source(lab: Lab, out_root: Path) -> list[Path]:
-    """Write source/<lab>/<notebook>.ipynb (and the lab's assets) under ``out_root``."""
+def build_source(lab: Lab, out_root: Path, only: list[str] | None = None) -> list[Path]:
+    """Write source/<lab>/<notebook>.ipynb (and the lab's assets) under ``out_root``.
+
+    ``only`` rebuilds just those notebooks and keeps the lab's other source notebooks.
+    """
     dest = out_root / "source" / lab.id
-    if dest.exists():
+    if dest.exists() and not only:
         shutil.rmtree(dest)
     written = []
-    for name in lab.notebooks:
+    for name in only or lab.notebooks:
         nb = read_assignment(lab.notebook_file(name))
         write_notebook(nb, dest / f"{name}.ipynb")
         written.append(dest / f"{name}.ipynb")
     assets = lab.folder / "assets"
-    if assets.is_dir():
+    if assets.is_dir() and not (dest / "assets").exists():
         shutil.copytree(assets, dest / "assets")
     return written
 
@@ -141,15 +144,19 @@ def _normalise_release(path: Path) -> None:
 
 
 def build(lab_ids: list[str] | None = None, root: Path | None = None, out_root: Path | None = None,
-          db_url: str | None = None) -> list[str]:
-    """Build the given labs (all present ones by default); returns the lab ids built."""
+          db_url: str | None = None, only: list[str] | None = None) -> list[str]:
+    """Build the given labs (all present ones by default); returns the lab ids built.
+
+    ``only`` names notebooks to rebuild (while a lab is being written); the release is
+    regenerated from whatever source notebooks the lab has.
+    """
     from .course import repo_root
 
     root = Path(root or repo_root())
     out_root = Path(out_root or root)
     chosen = [load_lab(lab, root) for lab in lab_ids] if lab_ids else labs(root)
     for lab in chosen:
-        build_source(lab, out_root)
+        build_source(lab, out_root, [n for n in lab.notebooks if n in only] if only else None)
         release = out_root / "release" / lab.id
         if release.exists():
             shutil.rmtree(release)
