@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install test build demo clean
+.PHONY: install test build demo bench bench-grading clean
 
 $(STAMP): pyproject.toml requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,15 @@ build: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) -m autograder demo
+
+bench-grading: $(STAMP)
+	$(PY) benchmarks/bench_grading.py
+
+# Every benchmark: prints tables (the README quotes them); no timing is asserted anywhere.
+bench: $(STAMP) bench-grading
+	$(PY) benchmarks/lab03_part1_mlp.py
+	$(PY) benchmarks/lab03_part2_layers.py
+	$(PY) benchmarks/lab04_conv.py
 
 clean:
 	rm -rf build gradebook.db submitted autograded feedback
