@@ -123,3 +123,14 @@ def test_cells_follow_the_course_conventions(lab):
                     f"{gid}: ends with an expression, whose displayed value nbgrader would read as a partial score"
             elif grade_id(cell) in solution_ids:
                 assert "### BEGIN SOLUTION" in cell.source, f"{grade_id(cell)}: no ### BEGIN SOLUTION"
+
+
+def test_package_holds_no_reference_solution():
+    """Students install autograder/: no solution or hidden-test line of any lab may appear in it."""
+    package_lines = {line.strip() for path in (ROOT / "autograder").rglob("*.py")
+                     for line in path.read_text().splitlines()}
+    for lab in LABS:
+        for name in lab.notebooks:
+            secrets = secret_lines(nbformat.read(ROOT / "source" / lab.id / f"{name}.ipynb", as_version=4))
+            leaked = sorted(secrets & package_lines)
+            assert not leaked, f"autograder/ contains lines of {lab.id}/{name}'s solutions: {leaked[:3]}"
