@@ -1,0 +1,119 @@
+"""``autograder demo`` (``make demo``): the instructor's day on the bundled example class, end to end.
+
+In a throw-away course folder (``build/demo/`` by default, gitignored; the repository is
+not touched): release the lab, collect ``examples/<lab>/`` (correct, empty, typical-mistake
+and broken submissions), grade them in parallel, write feedback, the exports and the class
+report, then print a per-student, per-exercise score table and the summary.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from pathlib import Path
+
+from .outcomes import Outcome, load_outcomes
+from .results import Exercise, exercise_scores, format_points, lab_exercises
+
+MARKER = ".autograder-demo"  # only a folder holding it may be emptied by the next run
+NBGRADER_CONFIG = "from autograder.course import configure\nconfigure(get_config(), root={root!r})\n"
+
+
+def prepare_workdir(repo: Path, workdir: Path, lab: str) -> None:
+    """A fresh course folder holding only the lab's assignment (everything else is generated)."""
+    if workdir.exists() and any(workdir.iterdir()):
+        if not (workdir / MARKER).exists():
+            raise SystemExit(f"{workdir} is not empty and was not made by the demo: choose another --workdir")
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / MARKER).write_text("made by `autograder demo`; emptied by its next run\n")
+    shutil.copytree(repo / "assignments" / lab, workdir / "assignments" / lab)
+    if (repo / "course.toml").exists():
+        shutil.copy(repo / "course.toml", workdir / "course.toml")
+    (workdir / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(root=str(workdir)))
+
+
+def score_table(outcomes: list[Outcome], exercises: list[Exercise], cases: dict[str, str]) -> list[str]:
+    """A markdown table: one row per student, one column per exercise, the total and the status."""
+    header = ["student", "case", *(e.name for e in exercises), "total", "status"]
+    max_total = sum(e.max_score for e in exercises)
+    rows = [["(out of)", "", *(f"{e.max_score:g}" for e in exercises), f"{max_total:g}", ""]]
+    for o in outcomes:
+        scores = exercise_scores(o, exercises)
+        if o.status == "failed":
+            cells = ["failed"] * len(exercises) + ["failed"]
+        else:
+            cells = [format_points(scores[e.name]) for e in exercises] + [f"{o.score:g}"]
+        status = o.status + (f" ({o.reason})" if o.reason else "")
+        rows.append([o.student, cases.get(o.student, ""), *cells, status])
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    return [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *(line(r) for r in rows)]
+
+
+def summary(outcomes: list[Outcome], seconds: float) -> list[str]:
+    lines = []
+    for status in ("graded", "partial", "failed"):
+        chosen = [o for o in outcomes if o.status == status]
+        if chosen:
+            lines.append(f"{len(chosen)} {status}: " + ", ".join(sorted(o.student for o in chosen)))
+    for o in outcomes:
+        for event in o.events:
+            lines.append(f"  {o.student}: {event}")
+        if o.reason:
+            lines.append(f"  {o.student}: {o.status}: {o.reason}")
+        if o.tampered:
+            lines.append(f"  {o.student}: tampered test cells restored: {', '.join(o.tampered)}")
+    lines.append(f"graded {len(outcomes)} submissions in {seconds:.1f} s")
+    return lines
+
+
+def run_demo(lab: str, repo: Path, workdir: Path, workers: int | None, timeout: int) -> int:
+    from .collect import collect, print_actions
+    from .examples import CLASS
+    from .export import export
+    from .feedback import write_feedback
+    from .grading import grade_lab
+    from .release import release
+    from .report import write_report
+
+    print(f"== course folder: {workdir}")
+    prepare_workdir(repo, workdir, lab)
+    print(f"== release {lab}")
+    release([lab], workdir)
+    print(f"== collect examples/{lab}/")
+    print_actions(collect(lab, repo / "examples" / lab, workdir))
+    print(f"== grade (workers: {workers or 'one per core'}, {timeout} s per cell)")
+    start = time.perf_counter()
+    grade_lab(lab, workdir, workers=workers, timeout=timeout)
+    seconds = time.perf_counter() - start
+    written = write_feedback(lab, workdir)
+    grades, canvas = export(workdir, [lab]), export(workdir, [lab], "canvas")
+    report = write_report(lab, workdir)
+    outcomes = load_outcomes(workdir, lab)
+    print(f"== scores ({lab}, autograded points)")
+    print("\n".join(score_table(outcomes, lab_exercises(workdir, lab), {e.student: e.kind for e in CLASS})))
+    print("== summary")
+    print("\n".join(summary(outcomes, seconds)))
+    print(f"feedback: {len(written)} pages in {workdir / 'feedback'}")
+    print(f"exports: {grades}, {canvas}")
+    print(f"report: {report} and {report.with_name('histogram.png')}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .course import repo_root
+
+    repo = repo_root()
+    workdir = Path(args.workdir or repo / "build" / "demo").resolve()
+    return run_demo(args.lab, repo, workdir, args.workers, args.timeout)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="release, collect, grade, feedback, export and report the example class")
+    p.add_argument("--lab", default="lab01_fundamentals", help="a lab with an example class in examples/")
+    p.add_argument("--workdir", type=Path, default=None,
+                   help="course folder for the run, emptied first (default: build/demo, gitignored)")
+    p.add_argument("--workers", type=int, default=None, help="grading processes (default: one per core)")
+    p.add_argument("--timeout", type=int, default=10, help="seconds a cell may run (the infinite-loop example)")
+    p.set_defaults(func=cmd_demo)
