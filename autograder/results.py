@@ -48,16 +48,15 @@ def lab_exercises(root: Path, lab: str) -> list[Exercise]:
     for notebook in lab_notebooks(root, lab):
         nb = release_notebook(root, lab, notebook)
         grouped: set[str] = set()
+        points = {grade_id(c): float(c.metadata["nbgrader"].get("points", 0)) for c in nb.cells if is_test_cell(c)}
         for group in exercise_groups(nb):
             if group.test_ids:
-                points = {grade_id(c): float(c.metadata["nbgrader"].get("points", 0)) for c in nb.cells}
                 exercises.append(Exercise(group.solution_ids[0], notebook,
                                           tuple((t, points[t]) for t in group.test_ids)))
                 grouped.update(group.test_ids)
         for cell in nb.cells:  # a test cell before any solution cell is an exercise of its own
             if is_test_cell(cell) and grade_id(cell) not in grouped:
-                exercises.append(Exercise(grade_id(cell), notebook,
-                                          ((grade_id(cell), float(cell.metadata["nbgrader"]["points"])),)))
+                exercises.append(Exercise(grade_id(cell), notebook, ((grade_id(cell), points[grade_id(cell)]),)))
     return exercises
 
 

@@ -1,0 +1,123 @@
+"""autograder feedback: scores, failure messages, the student's code and events — never hidden tests.
+
+Outcomes are written by hand here (the grader's own tests cover producing them); the
+notebooks are Lab 1's release, source and bundled example class.
+"""
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.cli import main
+from autograder.harness import fill_submission, grade_id, is_test_cell
+from autograder.outcomes import CellOutcome, Outcome
+
+from conftest import ROOT
+
+LAB = "lab01_fundamentals"
+EXAMPLES = ROOT / "examples" / LAB
+WRONG = "CheckFailed: weight_shapes([2, 4, 1], bias=True, recurrent=True) is [(4, 6), (1, 4)], expected <[(4, 7), (1, 5)]>"
+
+
+def hidden_test_lines() -> set[str]:
+    """Every line of the source notebook between BEGIN and END HIDDEN TESTS."""
+    lines = set()
+    for cell in nbformat.read(ROOT / "source" / LAB / f"{LAB}.ipynb", as_version=4).cells:
+        for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S):
+            lines.update(line.strip() for line in block.splitlines() if line.strip())
+    return lines
+
+
+def release_cells() -> list:
+    return [c for c in nbformat.read(ROOT / "release" / LAB / f"{LAB}.ipynb", as_version=4).cells if is_test_cell(c)]
+
+
+def outcome(student: str, status: str = "graded", failing: dict[str, str] | None = None, **kw) -> Outcome:
+    failing = failing or {}
+    cells = [] if status == "failed" else [
+        CellOutcome(grade_id(c), LAB, 0.0 if grade_id(c) in failing else float(c.metadata.nbgrader.points),
+                    float(c.metadata.nbgrader.points), failing.get(grade_id(c), "")) for c in release_cells()]
+    return Outcome(student=student, lab=LAB, status=status, cells=cells, **kw)
+
+
+def submit(root: Path, student: str, example: Path | None = None, nb=None) -> None:
+    dest = root / "submitted" / student / LAB / f"{LAB}.ipynb"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if nb is not None:
+        nbformat.write(nb, dest)
+    else:
+        shutil.copy(example, dest)
+
+
+@pytest.fixture()
+def course(tmp_path: Path) -> Path:
+    for folder in ("release", "source"):
+        shutil.copytree(ROOT / folder / LAB, tmp_path / folder / LAB)
+    return tmp_path
+
+
+def page(root: Path, student: str) -> str:
+    return (root / "feedback" / student / LAB / "index.html").read_text()
+
+
+def test_feedback_shows_scores_messages_code_and_events(course):
+    submit(course, "10003", EXAMPLES / "hopper_grace_10003_lab01_fundamentals.ipynb")
+    outcome("10003", "partial", {"test_weight_shapes_example": WRONG, "test_matmul_random": ""},
+            events=["the cell `matmul` timed out after 60 s"], tampered=["test_hadamard_example"]).save(course)
+    assert main(["feedback", LAB, "--root", str(course)]) == 0
+    text = html.unescape(page(course, "10003"))
+    assert WRONG in text
+    assert "19 / 21" in text  # autograded points: 21, two test cells failed
+    assert "the cell `matmul` timed out after 60 s" in text
+    assert "test_hadamard_example" in text and "put back" in text
+    assert "shapes.append((struct[layer], columns))" not in text  # the reference answer...
+    mutant = "struct[layer - 1] + (struct[layer] if recurrent and hidden else 0))"
+    assert mutant in text  # ...is not what this student wrote
+    assert "weight_shapes gives [(4, 7), (1, 5)] for the worked example" in text  # what the test checks
+
+
+def test_feedback_never_shows_hidden_tests(course):
+    """Every hidden-test line of the source notebook is absent, for every kind of submission."""
+    examples = sorted(EXAMPLES.glob("*.ipynb"))
+    for example in examples:
+        student = re.search(r"\d{5}", example.name).group()
+        submit(course, student, example)
+        outcome(student, failing={"test_squared_l2_grads_autograd": "CheckFailed: dy/dv1 is wrong"}).save(course)
+    main(["feedback", LAB, "--root", str(course)])
+    release_text = (course / "release" / LAB / f"{LAB}.ipynb").read_text()
+    for example in examples:
+        student = re.search(r"\d{5}", example.name).group()
+        text = html.unescape(page(course, student))
+        own = example.read_text(errors="replace")
+        # a line the student or the release also has (a lone bracket, `calls = []`) proves nothing
+        leaked = [line for line in hidden_test_lines() if line in text and line not in own
+                  and line not in release_text]
+        assert not leaked, (student, leaked)
+    assert len(hidden_test_lines()) > 30
+
+
+def test_feedback_escapes_what_the_student_wrote(course):
+    nb = fill_submission(course / "release" / LAB / f"{LAB}.ipynb", course / "source" / LAB / f"{LAB}.ipynb",
+                         {"hadamard": "def hadamard(A, B):\n    return '<script>alert(1)</script>' and A * B"})
+    submit(course, "20001", nb=nb)
+    outcome("20001", failing={"test_hadamard_random": "CheckFailed: <b>not</b> & 'quoted'"}).save(course)
+    main(["feedback", LAB, "--root", str(course)])
+    raw = page(course, "20001")
+    assert "<script>" not in raw and "<b>not</b>" not in raw
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw
+    assert "&lt;b&gt;not&lt;/b&gt; &amp; &#x27;quoted&#x27;" in raw
+
+
+def test_feedback_for_a_submission_that_could_not_be_graded(course):
+    submit(course, "10007", EXAMPLES / "ritchie_dennis_10007_lab01_fundamentals.ipynb")
+    outcome("10007", "failed", reason="invalid JSON: Expecting ',' delimiter").save(course)
+    main(["feedback", LAB, "--root", str(course)])
+    text = html.unescape(page(course, "10007"))
+    assert "failed: invalid JSON: Expecting ',' delimiter" in text
+    assert "not graded" in text and "could not be read" in text
+    assert "0 / 21" not in text
