@@ -32,7 +32,7 @@ TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's exchange format, pars
 class Incoming:
     """One file found in PATH."""
 
-    origin: str  # where it came from, as shown to the instructor ("archive.zip:folder/x.ipynb")
+    origin: str  # where it came from, within PATH ("folder/x.ipynb", or "archive.zip:folder/x.ipynb")
     name: str  # the file's own name (mapping files and id patterns look at it)
     timestamp: datetime  # timezone-aware
     read: Callable[[], bytes]
@@ -64,7 +64,7 @@ def _ignored(parts: tuple[str, ...]) -> bool:
 def incoming_from_folder(folder: Path) -> list[Incoming]:
     files = [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.is_file())
     base = folder.parent if folder.is_file() else folder
-    return [Incoming(str(p), p.name, datetime.fromtimestamp(p.stat().st_mtime, timezone.utc),
+    return [Incoming(str(p.relative_to(base)), p.name, datetime.fromtimestamp(p.stat().st_mtime, timezone.utc),
                      p.read_bytes) for p in files if not _ignored(p.relative_to(base).parts)]
 
 
@@ -127,7 +127,8 @@ def match(item: Incoming, notebooks: list[str], mapping: dict[str, str]) -> Acti
     """Who submitted ``item`` and which notebook it is (verdict "unmatched" when unknown)."""
     if item.name.startswith("~") or not item.name.lower().endswith(".ipynb"):
         return Action("skipped", item.origin, "not a notebook (.ipynb)")
-    student = mapping.get(item.origin.split(":", 1)[-1]) or mapping.get(item.name) or student_from_name(item.name)
+    student = mapping.get(item.origin.split(":", 1)[-1]) or mapping.get(item.name) \
+        or student_from_name(item.name)
     if not student:
         return Action("unmatched", item.origin, "no student id in the file name: add it to a --mapping file")
     notebook = notebook_from_name(item.name, notebooks)

@@ -34,7 +34,10 @@ def prepare_workdir(repo: Path, workdir: Path, lab: str) -> None:
 
 
 def score_table(outcomes: list[Outcome], exercises: list[Exercise], cases: dict[str, str]) -> list[str]:
-    """A markdown table: one row per student, one column per exercise, the total and the status."""
+    """A markdown table: one row per student, one column per exercise, the total and the status.
+
+    A submission that could not be graded reads "failed" in every column, never 0.
+    """
     header = ["student", "case", *(e.name for e in exercises), "total", "status"]
     max_total = sum(e.max_score for e in exercises)
     rows = [["(out of)", "", *(f"{e.max_score:g}" for e in exercises), f"{max_total:g}", ""]]
@@ -44,14 +47,14 @@ def score_table(outcomes: list[Outcome], exercises: list[Exercise], cases: dict[
             cells = ["failed"] * len(exercises) + ["failed"]
         else:
             cells = [format_points(scores[e.name]) for e in exercises] + [f"{o.score:g}"]
-        status = o.status + (f" ({o.reason})" if o.reason else "")
-        rows.append([o.student, cases.get(o.student, ""), *cells, status])
+        rows.append([o.student, cases.get(o.student, ""), *cells, o.status])
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
     return [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *(line(r) for r in rows)]
 
 
 def summary(outcomes: list[Outcome], seconds: float) -> list[str]:
+    """Who ended in which status, and what happened to each submission (reasons, events)."""
     lines = []
     for status in ("graded", "partial", "failed"):
         chosen = [o for o in outcomes if o.status == status]
@@ -62,8 +65,6 @@ def summary(outcomes: list[Outcome], seconds: float) -> list[str]:
             lines.append(f"  {o.student}: {event}")
         if o.reason:
             lines.append(f"  {o.student}: {o.status}: {o.reason}")
-        if o.tampered:
-            lines.append(f"  {o.student}: tampered test cells restored: {', '.join(o.tampered)}")
     lines.append(f"graded {len(outcomes)} submissions in {seconds:.1f} s")
     return lines
 
