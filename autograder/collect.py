@@ -225,7 +225,12 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     root = Path(args.root or repo_root())
     mapping = read_mapping(args.mapping) if args.mapping else {}
-    actions = collect(args.lab, args.path, root, mapping, args.force)
+    try:
+        actions = collect(args.lab, args.path, root, mapping, args.force)
+    except FileNotFoundError as error:
+        print(f"cannot collect {args.lab}: {error} (is the lab released in {root}?)")
+        return 1
+    print(f"{args.path} -> {root / 'submitted'}/<student>/{args.lab}/")
     print_actions(actions)
     return 0
 

@@ -71,6 +71,10 @@ def render_notebook(root: Path, outcome: Outcome, notebook: str) -> list[str]:
     parts = [f"<h2>{esc(notebook)}</h2>"]
     if mine is None:
         parts.append('<p class="note">Your file could not be read as a notebook, so none of it is shown.</p>')
+    elif outcome.status == "failed":  # e.g. another lab's notebook: listing every "missing" cell helps nobody
+        parts.append('<p class="note">This notebook could not be graded (see the status above), '
+                     'so your answers are not shown.</p>')
+        mine = None
     for cell in release.cells:
         gid = grade_id(cell)
         if cell.cell_type == "markdown" and not gid:

@@ -19,13 +19,21 @@ def release(lab_ids: list[str] | None, root: Path, db_url: str | None = None) ->
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from .course import repo_root
+    from .build import BuildError
+    from .course import labs, repo_root
 
     root = Path(args.root or repo_root())
-    for lab in release(args.labs, root, args.db):
+    failed = []
+    for lab in args.labs or [lab.id for lab in labs(root)]:
+        try:  # one unfinished lab must not keep the others from being released
+            release([lab], root, args.db)
+        except (BuildError, OSError, ValueError) as error:
+            failed.append(lab)
+            print(f"could not release {lab}: {type(error).__name__}: {error}")
+            continue
         notebooks = sorted(p.name for p in (root / "release" / lab).glob("*.ipynb"))
         print(f"released {lab}: release/{lab}/ ({', '.join(notebooks)}), recorded in the gradebook")
-    return 0
+    return 1 if failed else 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
