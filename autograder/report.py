@@ -84,14 +84,17 @@ def histogram(outcomes: list[Outcome], max_score: float, lab: str, path: Path) -
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.ticker import MaxNLocator
 
     totals = [o.score for o in graded(outcomes)]
     failed = len(outcomes) - len(totals)
-    bins = np.linspace(0, max_score, int(min(max_score, 20)) + 1) if max_score > 0 else 10
+    # one bar per whole score while that stays readable, else 20 equal bins
+    bins = np.arange(-0.5, max_score + 1.5) if 0 < max_score <= 40 else np.linspace(0, max(max_score, 1), 21)
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.hist(totals, bins=bins, color="#4c72b0", edgecolor="white")
     ax.set_xlabel(f"autograded score (out of {max_score:g})")
     ax.set_ylabel("submissions")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of submissions are whole numbers
     note = f", {failed} not gradable" if failed else ""
     ax.set_title(f"{lab}: score distribution ({len(totals)} graded{note})")
     fig.tight_layout()
