@@ -119,7 +119,7 @@ def read_snapshot(gradebook: Any, lab: str) -> AssignmentSnapshot:
         solutions = {c.name for c in notebook.solution_cells}
         cells = [SourceCell(c.name, c.cell_type, c.source, c.checksum, bool(c.locked),
                             points.get(c.name), c.name in solutions)
-                 for c in sorted(notebook.source_cells, key=lambda c: c.id)]
+                 for c in notebook.source_cells]  # in notebook order (the gradebook's row order)
         notebooks[notebook.name] = NotebookSnapshot(notebook.name, notebook.kernelspec, cells)
     return AssignmentSnapshot(lab, notebooks)
 
@@ -162,8 +162,12 @@ def read_submission(data: bytes) -> NotebookNode:
         with warnings.catch_warnings():  # nbformat repairs duplicate/missing cell ids, loudly
             warnings.simplefilter("ignore")
             return nbformat.reads(data.decode("utf-8", errors="replace"), as_version=4)
-    except json.JSONDecodeError as error:
-        raise SubmissionError(f"invalid JSON: {error}") from None
+    except nbformat.reader.NotJSONError:
+        try:
+            json.loads(data)
+        except ValueError as error:
+            raise SubmissionError(f"invalid JSON: {error}") from None
+        raise SubmissionError("invalid JSON") from None
     except Exception as error:  # nbformat's validation, a notebook of an unknown version...
         raise SubmissionError(f"not a readable notebook: {type(error).__name__}: {error}") from None
 
@@ -245,6 +249,9 @@ def sanitize(nb: NotebookNode, resources: dict, config: Any) -> tuple[NotebookNo
     snapshot = resources["snapshot"].find_notebook(resources["nbgrader"]["notebook"], "")
     nb, resources = ClearOutput(config=config)(nb, resources)
     nb, resources = DeduplicateIds(config=config)(nb, resources)
+    for cell in nb.cells:  # DeduplicateIds leaves `nbgrader: {}` on the copies, which nbgrader then rejects
+        if cell.metadata.get("nbgrader") == {}:
+            del cell.metadata["nbgrader"]
     tampered, events = find_tampering(nb, snapshot)
     for step in (SnapshotOverwriteKernelspec, SnapshotOverwriteCells):
         nb, resources = step(config=config)(nb, resources)
