@@ -56,7 +56,7 @@ torch.set_printoptions(precision=4)
 # function's result is the only **sink** (the only node with no outgoing edge).
 #
 # The cell below defines the operations every graph of this lab may use, and two helpers to build
-# graphs (`add_variable`, `add_op`). `check_graph` checks these conventions: call it on your graphs.
+# graphs (`add_variable`, `add_op`). `assert_graph` checks these conventions: call it on your graphs.
 
 # %% tags=["readonly"] id="graph_conventions"
 # The operations of this lab: number of operands, what the op computes, and its symbol in drawings.
@@ -88,7 +88,7 @@ def add_op(G, name, op, operands, output):
     G.add_edge(name, output)
 
 
-def check_graph(G, inputs, sink, names=()):
+def assert_graph(G, inputs, sink, names=()):
     """Check that G follows this lab's conventions; fail with a message naming the first problem.
 
     Inputs:
@@ -153,7 +153,7 @@ def build_linear_graph():
 
 
 G_linear = build_linear_graph()
-check_graph(G_linear, inputs=["w1", "x1", "b1"], sink="g")
+assert_graph(G_linear, inputs=["w1", "x1", "b1"], sink="g")
 print("nodes:", dict(G_linear.nodes(data=True)))
 print("edges:", list(G_linear.edges(data=True)))
 
@@ -347,7 +347,7 @@ plt.show()
 
 # %% tags=["tests"] id="test_build_sigmoid_graph_structure" points=1
 """build_sigmoid_graph follows the conventions: inputs w0, x0, w1, x1, w2, intermediates z1, z2, ..., sink f."""
-check_graph(build_sigmoid_graph(), inputs=["w0", "x0", "w1", "x1", "w2"], sink="f")
+assert_graph(build_sigmoid_graph(), inputs=["w0", "x0", "w1", "x1", "w2"], sink="f")
 
 # %% tags=["tests"] id="test_build_sigmoid_graph_values" points=1
 """The graph of build_sigmoid_graph computes sigmoid(w0 x0 + w1 x1 + w2) (evaluated by the test, with torch)."""
@@ -470,7 +470,7 @@ def _random_case(seed, n_inputs=4, n_ops=12):
     return R, dangling[0]
 
 
-def _check_values(G, inputs, reference, what):
+def assert_values_match(G, inputs, reference, what):
     values = evaluate_graph(G, dict(inputs))
     assert_type(values, dict, name=f"evaluate_graph on {what}")
     for node, kind in G.nodes(data="kind"):
@@ -481,7 +481,7 @@ def _check_values(G, inputs, reference, what):
                          rtol=1e-6, atol=1e-9)
 
 
-def _check_grads(G, values, reference, what):
+def assert_grads_match(G, values, reference, what):
     grads = backward_graph(G, dict(values))
     assert_type(grads, dict, name=f"backward_graph on {what}")
     shown = {k: round(v, 4) for k, v in values.items()} if len(values) <= 12 else None
@@ -496,7 +496,7 @@ def _check_grads(G, values, reference, what):
 def _sigmoid_graph_is_right(G):
     """Whether a student's sigmoid graph follows the conventions and computes the sigmoid."""
     try:
-        check_graph(G, ["w0", "x0", "w1", "x1", "w2"], "f")
+        assert_graph(G, ["w0", "x0", "w1", "x1", "w2"], "f")
         rng = np.random.default_rng(7)
         for _ in range(3):
             v = dict(zip(["w0", "x0", "w1", "x1", "w2"], rng.normal(size=5)))
@@ -598,12 +598,12 @@ for op, arity in (("add", 2), ("sub", 2), ("mul", 2), ("div", 2), ("neg", 1), ("
         R(op, *["a", "b"][:arity], out="y")
         if arity == 1:
             R("add", "y", "b", out="out")
-        _check_values(R.G, R.inputs, R.values(), f"a graph with one '{op}'")
+        assert_values_match(R.G, R.inputs, R.values(), f"a graph with one '{op}'")
 for make, names in ((_sigmoid_case, ("w0", "x0", "w1", "x1", "w2")), (_error_case, ("w1", "x1", "w2", "x2")),
                     (_fanout_case, ("x", "y")), (_diamond_case, ("a",))):
     for trial in range(3):
         R, _ = make(*rng.uniform(-1.5, 1.5, size=len(names)))
-        _check_values(R.G, R.inputs, R.values(), f"the test graph {make.__name__[1:]}")
+        assert_values_match(R.G, R.inputs, R.values(), f"the test graph {make.__name__[1:]}")
 try:
     G_student = build_sigmoid_graph()
 except Exception:
@@ -612,7 +612,7 @@ if G_student is not None and _sigmoid_graph_is_right(G_student):
     for trial in range(3):
         v = {name: float(x) for name, x in zip(["w0", "x0", "w1", "x1", "w2"], rng.normal(size=5))}
         reference = {node: t.item() for node, t in _torch_forward(G_student, v).items()}
-        _check_values(G_student, v, reference, "your sigmoid graph")
+        assert_values_match(G_student, v, reference, "your sigmoid graph")
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_evaluate_graph_order" points=1
@@ -620,10 +620,10 @@ if G_student is not None and _sigmoid_graph_is_right(G_student):
 ### BEGIN HIDDEN TESTS
 for seed in range(8):
     R, sink = _random_case(seed)
-    _check_values(_shuffled(R.G, seed), R.inputs, R.values(),
+    assert_values_match(_shuffled(R.G, seed), R.inputs, R.values(),
                   f"a random graph of {R.n_ops} ops, nodes added out of order (seed {seed})")
 R, _ = _sigmoid_case(0.5, -1.0, 1.5, 0.3, -0.2)
-_check_values(_shuffled(R.G, 99), R.inputs, R.values(), "a sigmoid graph with nodes added out of order")
+assert_values_match(_shuffled(R.G, 99), R.inputs, R.values(), "a sigmoid graph with nodes added out of order")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -682,7 +682,7 @@ plt.show()
 # %% tags=["tests"] id="test_build_error_graph_values" points=1
 """build_error_graph follows the conventions (sink e, intermediate f) and computes f and e = f - 1 (checked with torch)."""
 G = build_error_graph()
-check_graph(G, inputs=["w1", "x1", "w2", "x2"], sink="e", names=["f"])
+assert_graph(G, inputs=["w1", "x1", "w2", "x2"], sink="e", names=["f"])
 assert_true("f" in G and G.in_degree("f") == 1, "the network output must be an intermediate variable named 'f'")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(3)
@@ -846,7 +846,7 @@ rng = np.random.default_rng(4)
 for trial in range(3):
     R = _Recorder(dict(zip(["w1", "x1", "b1"], rng.normal(size=3))))
     R("add", R("mul", "w1", "x1", out="z1"), "b1", out="g")
-    _check_grads(R.G, R.values(), R.grads("g"), "the worked example")
+    assert_grads_match(R.G, R.values(), R.grads("g"), "the worked example")
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_backward_graph_ops" points=1
@@ -860,8 +860,8 @@ for op, arity in (("add", 2), ("sub", 2), ("mul", 2), ("div", 2), ("neg", 1), ("
         R("mul", y, "b", out="out")  # an upstream gradient different from 1
         reference = R.grads("out")
         what = f"the graph out = {op}(a{', b' * (arity == 2)}) * b"
-        _check_grads(R.G, R.values(), reference, what)
-        _check_grads(_shuffled(R.G, trial), R.values(), reference, what + ", edges added in another order")
+        assert_grads_match(R.G, R.values(), reference, what)
+        assert_grads_match(_shuffled(R.G, trial), R.values(), reference, what + ", edges added in another order")
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_backward_graph_fanout" points=1
@@ -871,7 +871,7 @@ rng = np.random.default_rng(6)
 for make, n_inputs in ((_fanout_case, 2), (_diamond_case, 1), (_sigmoid_case, 5), (_error_case, 4)):
     for trial in range(3):
         R, sink = make(*rng.uniform(-1.5, 1.5, size=n_inputs))
-        _check_grads(R.G, R.values(), R.grads(sink), f"the test graph {make.__name__[1:]}")
+        assert_grads_match(R.G, R.values(), R.grads(sink), f"the test graph {make.__name__[1:]}")
 try:
     G_student = build_sigmoid_graph()
 except Exception:
@@ -882,7 +882,7 @@ if G_student is not None and _sigmoid_graph_is_right(G_student):
     t["f"].backward()
     values = {node: tensor.item() for node, tensor in t.items()}
     reference = {node: 0.0 if tensor.grad is None else tensor.grad.item() for node, tensor in t.items()}
-    _check_grads(G_student, values, reference, "your sigmoid graph")
+    assert_grads_match(G_student, values, reference, "your sigmoid graph")
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_backward_graph_random" points=1
@@ -891,7 +891,7 @@ if G_student is not None and _sigmoid_graph_is_right(G_student):
 for seed in range(10, 18):
     R, sink = _random_case(seed)
     values = R.values()
-    _check_grads(_shuffled(R.G, seed), values, R.grads(sink),
+    assert_grads_match(_shuffled(R.G, seed), values, R.grads(sink),
                  f"a random graph of {R.n_ops} ops, nodes added out of order (seed {seed})")
 ### END HIDDEN TESTS
 
