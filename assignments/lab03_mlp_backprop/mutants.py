@@ -1,0 +1,465 @@
+# %% [markdown]
+# Known-wrong answers to Lab 3: each replaces the solution cell named by `exercise`, exactly as a
+# student's cell would, and must lose points on that exercise (tests/test_labs.py).
+
+# %% [markdown]
+# ### Part 1 — NumPy MLP (part1_numpy_mlp)
+
+# %% exercise="one_hot" mistake="number of classes taken from the labels (labels.max() + 1) instead of n_classes"
+def one_hot(labels, n_classes=10):
+    labels = np.asarray(labels)
+    Y = np.zeros((len(labels), labels.max() + 1))
+    Y[np.arange(len(labels)), labels] = 1.0
+    return Y
+
+# %% exercise="one_hot" mistake="transposed: one column per example, shape (C, N)"
+def one_hot(labels, n_classes=10):
+    return np.eye(n_classes)[:, np.asarray(labels)]
+
+# %% exercise="sigmoid" mistake="sign error: 1 / (1 + exp(x))"
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(x))
+
+# %% exercise="softmax" mistake="unstable: exp overflows for scores of magnitude 1000 (nan)"
+def softmax(x):
+    e = np.exp(x)
+    return e / np.sum(e, axis=1, keepdims=True)
+
+# %% exercise="softmax" mistake="normalises over the wrong axis (columns, axis=0)"
+def softmax(x):
+    e = np.exp(x - np.max(x, axis=0, keepdims=True))
+    return e / np.sum(e, axis=0, keepdims=True)
+
+# %% exercise="softmax" mistake="subtracts the global maximum, not each row's: rows near -1000 underflow to 0/0"
+def softmax(x):
+    e = np.exp(x - np.max(x))
+    return e / np.sum(e, axis=1, keepdims=True)
+
+# %% exercise="init_layers" mistake="leaves out the input layer"
+def init_layers(batch_size, layer_sizes):
+    return [np.zeros((batch_size, size)) for size in layer_sizes[1:]]
+
+# %% exercise="init_weights" mistake="standard normal weights instead of uniform in [-1, 1]"
+def init_weights(layer_sizes, rng=None):
+    rng = np.random.default_rng() if rng is None else rng
+    return [rng.standard_normal((n_in, n_out)) for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])]
+
+# %% exercise="init_weights" mistake="ignores rng: draws from NumPy's global generator"
+def init_weights(layer_sizes, rng=None):
+    return [np.random.uniform(-1.0, 1.0, size=(n_in, n_out)) for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])]
+
+# %% exercise="init_weights" mistake="uniform in [0, 1]"
+def init_weights(layer_sizes, rng=None):
+    rng = np.random.default_rng() if rng is None else rng
+    return [rng.random((n_in, n_out)) for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])]
+
+# %% exercise="feed_forward" mistake="sigmoid on the output layer too, no softmax"
+def feed_forward(batch, hidden_layers, weights):
+    hidden_layers[0] = batch
+    for l, W in enumerate(weights):
+        hidden_layers[l + 1] = sigmoid(hidden_layers[l] @ W)
+    return hidden_layers[-1], hidden_layers
+
+# %% exercise="feed_forward" mistake="computes the output but does not store the hidden activations"
+def feed_forward(batch, hidden_layers, weights):
+    h = batch
+    for l, W in enumerate(weights):
+        h = softmax(h @ W) if l == len(weights) - 1 else sigmoid(h @ W)
+    hidden_layers[-1] = h
+    return h, hidden_layers
+
+# %% exercise="feed_forward" mistake="softmax over the scores of every layer"
+def feed_forward(batch, hidden_layers, weights):
+    hidden_layers[0] = batch
+    for l, W in enumerate(weights):
+        hidden_layers[l + 1] = softmax(hidden_layers[l] @ W)
+    return hidden_layers[-1], hidden_layers
+
+# %% exercise="sigmoid_prime" mistake="treats its input as the pre-activation: sigmoid(s) (1 - sigmoid(s))"
+def sigmoid_prime(sigmoid_out):
+    return sigmoid(sigmoid_out) * (1.0 - sigmoid(sigmoid_out))
+
+# %% exercise="back_prop" mistake="missing division by the batch size (gradient of the summed loss)"
+def back_prop(output, batch_y, hidden_layers, weights, batch_size, lr):
+    delta = output - batch_y
+    grads = [None] * len(weights)
+    for l in range(len(weights) - 1, -1, -1):
+        grads[l] = hidden_layers[l].T @ delta
+        if l > 0:
+            delta = (delta @ weights[l].T) * sigmoid_prime(hidden_layers[l])
+    return [W - lr * grad for W, grad in zip(weights, grads)]
+
+# %% exercise="back_prop" mistake="weights updated with + instead of - (gradient ascent)"
+def back_prop(output, batch_y, hidden_layers, weights, batch_size, lr):
+    delta = (output - batch_y) / batch_size
+    grads = [None] * len(weights)
+    for l in range(len(weights) - 1, -1, -1):
+        grads[l] = hidden_layers[l].T @ delta
+        if l > 0:
+            delta = (delta @ weights[l].T) * sigmoid_prime(hidden_layers[l])
+    return [W + lr * grad for W, grad in zip(weights, grads)]
+
+# %% exercise="back_prop" mistake="sigmoid applied twice: sigmoid_prime(sigmoid(h)) on activations that are already sigmoid outputs"
+def back_prop(output, batch_y, hidden_layers, weights, batch_size, lr):
+    delta = (output - batch_y) / batch_size
+    grads = [None] * len(weights)
+    for l in range(len(weights) - 1, -1, -1):
+        grads[l] = hidden_layers[l].T @ delta
+        if l > 0:
+            delta = (delta @ weights[l].T) * sigmoid_prime(sigmoid(hidden_layers[l]))
+    return [W - lr * grad for W, grad in zip(weights, grads)]
+
+# %% exercise="back_prop" mistake="propagates the error through weights already updated in this step"
+def back_prop(output, batch_y, hidden_layers, weights, batch_size, lr):
+    delta = (output - batch_y) / batch_size
+    for l in range(len(weights) - 1, -1, -1):
+        weights[l] = weights[l] - lr * hidden_layers[l].T @ delta
+        if l > 0:
+            delta = (delta @ weights[l].T) * sigmoid_prime(hidden_layers[l])
+    return weights
+
+# %% exercise="back_prop" mistake="transposed weight gradient (delta.T @ h), reshaped to fit"
+def back_prop(output, batch_y, hidden_layers, weights, batch_size, lr):
+    delta = (output - batch_y) / batch_size
+    grads = [None] * len(weights)
+    for l in range(len(weights) - 1, -1, -1):
+        grads[l] = (delta.T @ hidden_layers[l]).reshape(weights[l].shape)
+        if l > 0:
+            delta = (delta @ weights[l].T) * sigmoid_prime(hidden_layers[l])
+    return [W - lr * grad for W, grad in zip(weights, grads)]
+
+# %% exercise="back_prop" mistake="forgets the derivative of the sigmoid when going down a layer"
+def back_prop(output, batch_y, hidden_layers, weights, batch_size, lr):
+    delta = (output - batch_y) / batch_size
+    grads = [None] * len(weights)
+    for l in range(len(weights) - 1, -1, -1):
+        grads[l] = hidden_layers[l].T @ delta
+        if l > 0:
+            delta = delta @ weights[l].T
+    return [W - lr * grad for W, grad in zip(weights, grads)]
+
+# %% exercise="MLP" mistake="train discards the weights returned by back_prop (nothing is learned)"
+class MLP:
+    def __init__(self, layer_sizes, X_train, Y_train, X_val, Y_val, seed=0):
+        self.layer_sizes = list(layer_sizes)
+        self.X_train, self.Y_train, self.X_val, self.Y_val = X_train, Y_train, X_val, Y_val
+        self.rng = np.random.default_rng(seed)
+        self.weights = init_weights(self.layer_sizes, self.rng)
+        self.history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+
+    def predict(self, X):
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return np.argmax(output, axis=1)
+
+    def evaluate(self, X, Y):
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return float(-np.mean(np.sum(Y * np.log(output), axis=1))), float(np.mean(np.argmax(output, 1) == np.argmax(Y, 1)))
+
+    def train(self, batch_size, epochs, lr):
+        n = len(self.X_train)
+        for epoch in range(epochs):
+            order = self.rng.permutation(n)
+            for start in range(0, n, batch_size):
+                rows = order[start:start + batch_size]
+                output, layers = feed_forward(self.X_train[rows], init_layers(len(rows), self.layer_sizes), self.weights)
+                back_prop(output, self.Y_train[rows], layers, [W.copy() for W in self.weights], len(rows), lr)
+            self.record(epoch, 0.0)
+        return self.history
+
+    def record(self, epoch, seconds, verbose=False):
+        for split, X, Y in (("train", self.X_train, self.Y_train), ("val", self.X_val, self.Y_val)):
+            loss, accuracy = self.evaluate(X, Y)
+            self.history[f"{split}_loss"].append(loss)
+            self.history[f"{split}_acc"].append(accuracy)
+
+# %% exercise="MLP" mistake="only the first batch of each epoch is used"
+class MLP:
+    def __init__(self, layer_sizes, X_train, Y_train, X_val, Y_val, seed=0):
+        self.layer_sizes = list(layer_sizes)
+        self.X_train, self.Y_train, self.X_val, self.Y_val = X_train, Y_train, X_val, Y_val
+        self.rng = np.random.default_rng(seed)
+        self.weights = init_weights(self.layer_sizes, self.rng)
+        self.history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+
+    def predict(self, X):
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return np.argmax(output, axis=1)
+
+    def evaluate(self, X, Y):
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return float(-np.mean(np.sum(Y * np.log(output), axis=1))), float(np.mean(np.argmax(output, 1) == np.argmax(Y, 1)))
+
+    def train(self, batch_size, epochs, lr):
+        for epoch in range(epochs):
+            rows = self.rng.permutation(len(self.X_train))[:batch_size]
+            output, layers = feed_forward(self.X_train[rows], init_layers(len(rows), self.layer_sizes), self.weights)
+            self.weights = back_prop(output, self.Y_train[rows], layers, self.weights, len(rows), lr)
+            self.record(epoch, 0.0)
+        return self.history
+
+    def record(self, epoch, seconds, verbose=False):
+        for split, X, Y in (("train", self.X_train, self.Y_train), ("val", self.X_val, self.Y_val)):
+            loss, accuracy = self.evaluate(X, Y)
+            self.history[f"{split}_loss"].append(loss)
+            self.history[f"{split}_acc"].append(accuracy)
+
+# %% exercise="MLP" mistake="evaluate returns the summed loss, and predict the probabilities"
+class MLP:
+    def __init__(self, layer_sizes, X_train, Y_train, X_val, Y_val, seed=0):
+        self.layer_sizes = list(layer_sizes)
+        self.X_train, self.Y_train, self.X_val, self.Y_val = X_train, Y_train, X_val, Y_val
+        self.rng = np.random.default_rng(seed)
+        self.weights = init_weights(self.layer_sizes, self.rng)
+        self.history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+
+    def predict(self, X):
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return output
+
+    def evaluate(self, X, Y):
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return float(-np.sum(Y * np.log(output))), float(np.mean(np.argmax(output, 1) == np.argmax(Y, 1)))
+
+    def train(self, batch_size, epochs, lr):
+        n = len(self.X_train)
+        for epoch in range(epochs):
+            order = self.rng.permutation(n)
+            for start in range(0, n, batch_size):
+                rows = order[start:start + batch_size]
+                output, layers = feed_forward(self.X_train[rows], init_layers(len(rows), self.layer_sizes), self.weights)
+                self.weights = back_prop(output, self.Y_train[rows], layers, self.weights, len(rows), lr)
+            self.record(epoch, 0.0)
+        return self.history
+
+    def record(self, epoch, seconds, verbose=False):
+        for split, X, Y in (("train", self.X_train, self.Y_train), ("val", self.X_val, self.Y_val)):
+            loss, accuracy = self.evaluate(X, Y)
+            self.history[f"{split}_loss"].append(loss)
+            self.history[f"{split}_acc"].append(accuracy)
+
+# %% [markdown]
+# ### Part 3 — Two-layer network with logistic loss (part3_two_layer_net)
+
+# %% exercise="nnet_forward_logloss" mistake="unstable loss: log(1 + exp(-Y Yo)) overflows to inf for large scores"
+def nnet_forward_logloss(X, Y, Wi, bi, Wo, bo):
+    Yo = np.maximum(X @ Wi + bi, 0.0) @ Wo + bo
+    Po = 1.0 / (1.0 + np.exp(-Yo))
+    return Po, Yo, float(np.mean(np.log(1.0 + np.exp(-Y * Yo))))
+
+# %% exercise="nnet_forward_logloss" mistake="cross-entropy written for labels in {0, 1}, while Y is in {-1, +1}"
+def nnet_forward_logloss(X, Y, Wi, bi, Wo, bo):
+    Yo = np.maximum(X @ Wi + bi, 0.0) @ Wo + bo
+    Po = 0.5 * (1.0 + np.tanh(0.5 * Yo))
+    loss = -np.mean(Y * np.log(Po) + (1 - Y) * np.log(1 - Po))
+    return Po, Yo, float(loss)
+
+# %% exercise="nnet_forward_logloss" mistake="summed loss instead of the mean over the batch"
+def nnet_forward_logloss(X, Y, Wi, bi, Wo, bo):
+    Yo = np.maximum(X @ Wi + bi, 0.0) @ Wo + bo
+    Po = 0.5 * (1.0 + np.tanh(0.5 * Yo))
+    return Po, Yo, float(np.sum(np.logaddexp(0.0, -Y * Yo)))
+
+# %% exercise="nnet_forward_logloss" mistake="sigmoid hidden layer instead of ReLU"
+def nnet_forward_logloss(X, Y, Wi, bi, Wo, bo):
+    Yo = 1.0 / (1.0 + np.exp(-(X @ Wi + bi))) @ Wo + bo
+    Po = 0.5 * (1.0 + np.tanh(0.5 * Yo))
+    return Po, Yo, float(np.mean(np.logaddexp(0.0, -Y * Yo)))
+
+# %% exercise="gradient_nn" mistake="ReLU derivative 1 at negative inputs (no mask)"
+def gradient_nn(X, Y, Wi, bi, Wo, bo):
+    z = X @ Wi + bi
+    hidden = np.maximum(z, 0.0)
+    Yo = hidden @ Wo + bo
+    dYo = -Y / (1.0 + np.exp(Y * Yo)) / len(X)
+    dz = np.outer(dYo, Wo)
+    return X.T @ dz, dz.sum(axis=0), hidden.T @ dYo, np.array([dYo.sum()])
+
+# %% exercise="gradient_nn" mistake="gradient of the loss for labels in {0, 1}: dYo = Po - Y"
+def gradient_nn(X, Y, Wi, bi, Wo, bo):
+    z = X @ Wi + bi
+    hidden = np.maximum(z, 0.0)
+    Yo = hidden @ Wo + bo
+    dYo = (1.0 / (1.0 + np.exp(-Yo)) - Y) / len(X)
+    dz = np.outer(dYo, Wo) * (z > 0)
+    return X.T @ dz, dz.sum(axis=0), hidden.T @ dYo, np.array([dYo.sum()])
+
+# %% exercise="gradient_nn" mistake="bias gradients summed over the batch instead of averaged"
+def gradient_nn(X, Y, Wi, bi, Wo, bo):
+    z = X @ Wi + bi
+    hidden = np.maximum(z, 0.0)
+    Yo = hidden @ Wo + bo
+    dYo = -Y / (1.0 + np.exp(Y * Yo))
+    dz = np.outer(dYo, Wo) * (z > 0)
+    return X.T @ dz / len(X), dz.sum(axis=0), hidden.T @ dYo / len(X), np.array([dYo.sum()])
+
+# %% exercise="gradient_nn" mistake="sign error: dl/dYo = +Y sigmoid(-Y Yo)"
+def gradient_nn(X, Y, Wi, bi, Wo, bo):
+    z = X @ Wi + bi
+    hidden = np.maximum(z, 0.0)
+    Yo = hidden @ Wo + bo
+    dYo = Y / (1.0 + np.exp(Y * Yo)) / len(X)
+    dz = np.outer(dYo, Wo) * (z > 0)
+    return X.T @ dz, dz.sum(axis=0), hidden.T @ dYo, np.array([dYo.sum()])
+
+# %% exercise="gradient_nn" mistake="transposed input-weight gradient (dz.T @ X), reshaped to fit"
+def gradient_nn(X, Y, Wi, bi, Wo, bo):
+    z = X @ Wi + bi
+    hidden = np.maximum(z, 0.0)
+    Yo = hidden @ Wo + bo
+    dYo = -Y / (1.0 + np.exp(Y * Yo)) / len(X)
+    dz = np.outer(dYo, Wo) * (z > 0)
+    return (dz.T @ X).reshape(Wi.shape), dz.sum(axis=0), hidden.T @ dYo, np.array([dYo.sum()])
+
+# %% exercise="gradient_nn_numerical" mistake="forward differences (f(p + eps) - f(p)) / eps where central ones were asked"
+def gradient_nn_numerical(X, Y, Wi, bi, Wo, bo, eps=1e-6):
+    base = nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[2]
+    grads = []
+    for param in (Wi, bi, Wo, bo):
+        grad = np.zeros(param.shape)
+        for index in np.ndindex(param.shape):
+            saved = param[index]
+            param[index] = saved + eps
+            grad[index] = (nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[2] - base) / eps
+            param[index] = saved
+        grads.append(grad)
+    return tuple(grads)
+
+# %% exercise="gradient_nn_numerical" mistake="divides by eps instead of 2 eps"
+def gradient_nn_numerical(X, Y, Wi, bi, Wo, bo, eps=1e-6):
+    grads = []
+    for param in (Wi, bi, Wo, bo):
+        grad = np.zeros(param.shape)
+        for index in np.ndindex(param.shape):
+            saved = param[index]
+            param[index] = saved + eps
+            plus = nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[2]
+            param[index] = saved - eps
+            minus = nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[2]
+            param[index] = saved
+            grad[index] = (plus - minus) / eps
+        grads.append(grad)
+    return tuple(grads)
+
+# %% exercise="gradient_nn_numerical" mistake="does not restore the parameters (leaves them at p - eps)"
+def gradient_nn_numerical(X, Y, Wi, bi, Wo, bo, eps=1e-6):
+    grads = []
+    for param in (Wi, bi, Wo, bo):
+        grad = np.zeros(param.shape)
+        for index in np.ndindex(param.shape):
+            param[index] += eps
+            plus = nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[2]
+            param[index] -= 2 * eps
+            minus = nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[2]
+            grad[index] = (plus - minus) / (2 * eps)
+        grads.append(grad)
+    return tuple(grads)
+
+# %% exercise="gradient_nn_numerical" mistake="ignores its eps argument (always 1e-4)"
+def gradient_nn_numerical(X, Y, Wi, bi, Wo, bo, eps=1e-6):
+    step = 1e-4
+    grads = []
+    for param in (Wi, bi, Wo, bo):
+        grad = np.zeros(param.shape)
+        for index in np.ndindex(param.shape):
+            saved = param[index]
+            param[index] = saved + step
+            plus = nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[2]
+            param[index] = saved - step
+            minus = nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[2]
+            param[index] = saved
+            grad[index] = (plus - minus) / (2 * step)
+        grads.append(grad)
+    return tuple(grads)
+
+# %% exercise="gradcheck" mistake="compares the numerical gradient with itself (always reports 0)"
+def gradcheck():
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((1, 2)), np.array([1.0])
+    Wi, bi, Wo, bo = rng.standard_normal((2, 5)), rng.standard_normal(5), rng.standard_normal(5), rng.standard_normal(1)
+    numeric = gradient_nn_numerical(X, Y, Wi, bi, Wo, bo)
+    errors = {name: rel_error(n, n) for name, n in zip(("Wi", "bi", "Wo", "bo"), numeric)}
+    print(errors)
+    return errors
+
+# %% exercise="gradcheck" mistake="checks only Wi, reports 0 for the other parameters"
+def gradcheck():
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((1, 2)), np.array([1.0])
+    Wi, bi, Wo, bo = rng.standard_normal((2, 5)), rng.standard_normal(5), rng.standard_normal(5), rng.standard_normal(1)
+    analytic = gradient_nn(X, Y, Wi, bi, Wo, bo)
+    numeric = gradient_nn_numerical(X, Y, Wi, bi, Wo, bo)
+    errors = {"Wi": rel_error(analytic[0], numeric[0]), "bi": 0.0, "Wo": 0.0, "bo": 0.0}
+    print(errors)
+    return errors
+
+# %% exercise="train_loop" mistake="gradient ascent: parameters updated with + lr * grad"
+def train_loop(Xtr, Ytr, Xval, Yval, h, lr, vis, n_epochs):
+    D = Xtr.shape[1]
+    Wi, bi, Wo, bo = np.random.randn(D, h) / np.sqrt(D), np.zeros(h), np.random.randn(h) / np.sqrt(h), np.zeros(1)
+    error = lambda X, Y: float(np.mean(np.sign(nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[1]) != Y))
+    train_err, val_err = [], []
+    for epoch in range(n_epochs):
+        for n in np.random.permutation(len(Xtr)):
+            for param, grad in zip((Wi, bi, Wo, bo), gradient_nn(Xtr[n:n + 1], Ytr[n:n + 1], Wi, bi, Wo, bo)):
+                param += lr * grad
+        train_err.append(error(Xtr, Ytr))
+        val_err.append(error(Xval, Yval))
+    return train_err, val_err
+
+# %% exercise="train_loop" mistake="initialises every weight at zero (the hidden units never learn)"
+def train_loop(Xtr, Ytr, Xval, Yval, h, lr, vis, n_epochs):
+    D = Xtr.shape[1]
+    Wi, bi, Wo, bo = np.zeros((D, h)), np.zeros(h), np.zeros(h), np.zeros(1)
+    error = lambda X, Y: float(np.mean(np.sign(nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[1]) != Y))
+    train_err, val_err = [], []
+    for epoch in range(n_epochs):
+        for n in np.random.permutation(len(Xtr)):
+            for param, grad in zip((Wi, bi, Wo, bo), gradient_nn(Xtr[n:n + 1], Ytr[n:n + 1], Wi, bi, Wo, bo)):
+                param -= lr * grad
+        train_err.append(error(Xtr, Ytr))
+        val_err.append(error(Xval, Yval))
+    return train_err, val_err
+
+# %% exercise="train_loop" mistake="validation error measured on the training set"
+def train_loop(Xtr, Ytr, Xval, Yval, h, lr, vis, n_epochs):
+    D = Xtr.shape[1]
+    Wi, bi, Wo, bo = np.random.randn(D, h) / np.sqrt(D), np.zeros(h), np.random.randn(h) / np.sqrt(h), np.zeros(1)
+    error = lambda X, Y: float(np.mean(np.sign(nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[1]) != Y))
+    train_err, val_err = [], []
+    for epoch in range(n_epochs):
+        for n in np.random.permutation(len(Xtr)):
+            for param, grad in zip((Wi, bi, Wo, bo), gradient_nn(Xtr[n:n + 1], Ytr[n:n + 1], Wi, bi, Wo, bo)):
+                param -= lr * grad
+        train_err.append(error(Xtr, Ytr))
+        val_err.append(error(Xtr, Ytr))
+    return train_err, val_err
+
+# %% exercise="train_loop" mistake="training error counted during the epoch, before each update, instead of on the whole set after it"
+def train_loop(Xtr, Ytr, Xval, Yval, h, lr, vis, n_epochs):
+    D = Xtr.shape[1]
+    Wi, bi, Wo, bo = np.random.randn(D, h) / np.sqrt(D), np.zeros(h), np.random.randn(h) / np.sqrt(h), np.zeros(1)
+    train_err, val_err = [], []
+    for epoch in range(n_epochs):
+        mistakes = 0
+        for n in np.random.permutation(len(Xtr)):
+            x, y = Xtr[n:n + 1], Ytr[n:n + 1]
+            mistakes += int(np.sign(nnet_forward_logloss(x, y, Wi, bi, Wo, bo)[1][0]) != y[0])
+            for param, grad in zip((Wi, bi, Wo, bo), gradient_nn(x, y, Wi, bi, Wo, bo)):
+                param -= lr * grad
+        train_err.append(mistakes / len(Xtr))
+        val_err.append(float(np.mean(np.sign(nnet_forward_logloss(Xval, Yval, Wi, bi, Wo, bo)[1]) != Yval)))
+    return train_err, val_err
+
+# %% exercise="train_loop" mistake="returns accuracies instead of errors"
+def train_loop(Xtr, Ytr, Xval, Yval, h, lr, vis, n_epochs):
+    D = Xtr.shape[1]
+    Wi, bi, Wo, bo = np.random.randn(D, h) / np.sqrt(D), np.zeros(h), np.random.randn(h) / np.sqrt(h), np.zeros(1)
+    accuracy = lambda X, Y: float(np.mean(np.sign(nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[1]) == Y))
+    train_acc, val_acc = [], []
+    for epoch in range(n_epochs):
+        for n in np.random.permutation(len(Xtr)):
+            for param, grad in zip((Wi, bi, Wo, bo), gradient_nn(Xtr[n:n + 1], Ytr[n:n + 1], Wi, bi, Wo, bo)):
+                param -= lr * grad
+        train_acc.append(accuracy(Xtr, Ytr))
+        val_acc.append(accuracy(Xval, Yval))
+    return train_acc, val_acc

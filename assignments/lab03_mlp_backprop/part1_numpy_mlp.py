@@ -1,0 +1,730 @@
+# %% [markdown]
+# # Lab 3, part 1 — A multilayer perceptron in NumPy
+#
+# In this part you build a multilayer perceptron (MLP) from scratch, with nothing but NumPy, and
+# train it on handwritten digits (MNIST). You write every piece yourself: the activation functions,
+# the forward pass, and **backpropagation**, the algorithm that computes the gradient of the loss
+# with respect to every weight. Part 2 turns the same ideas into a small layer framework; part 3
+# checks gradients numerically.
+#
+# The network has sigmoid hidden layers, a softmax output layer and **no biases** (to keep the
+# algebra short). For a batch of N inputs `X` (N, D) and weight matrices `W1`, ..., `WL`:
+#
+# $$H_0 = X, \qquad H_l = \sigma(H_{l-1} W_l) \ (l < L), \qquad P = H_L = \mathrm{softmax}(H_{L-1} W_L)$$
+#
+# and the loss is the **mean cross-entropy** over the batch, with one-hot targets `Y` (N, C):
+# $\;\mathcal{L} = -\frac{1}{N} \sum_{n} \sum_{c} Y_{nc} \log P_{nc}$.
+#
+# **How this notebook works.** Write your code where it says `YOUR CODE HERE` (delete the
+# `raise NotImplementedError()` line) and your answers where it says `YOUR ANSWER HERE`. The cells
+# that start with a docstring are tests: they show one worked example; when grading, more tests run
+# on other inputs (other sizes, batch sizes, large values), so make your code general. Run the
+# cells in order, from the top. Total: 24 points.
+
+# %% tags=["readonly"] id="imports"
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import autograder
+from autograder.checks import (assert_close, assert_equal, assert_shape, assert_true, assert_type,
+                               quiet)
+from autograder.data import load_mnist
+
+torch.set_default_dtype(torch.float64)
+
+# %% [markdown]
+# ## The data
+#
+# `load_mnist` returns 28×28 grey-level images (uint8, 0 = background) and their labels. On your
+# own machine or in Colab it gives the full MNIST (60,000 training digits); offline it falls back to
+# a bundled subset of 8,000 training and 2,000 test digits. We flatten each image into a vector of
+# 784 values in [0, 1] and keep the last 1,000 training digits aside for validation.
+
+# %% tags=["readonly"] id="data"
+mnist = load_mnist()
+X_all = mnist.x_train.reshape(len(mnist.x_train), -1).astype(np.float64) / 255.0
+X_test = mnist.x_test.reshape(len(mnist.x_test), -1).astype(np.float64) / 255.0
+X_train, X_val = X_all[:-1000], X_all[-1000:]
+labels_train, labels_val, labels_test = mnist.y_train[:-1000], mnist.y_train[-1000:], mnist.y_test
+print(f"training {X_train.shape}, validation {X_val.shape}, test {X_test.shape}")
+
+# %%
+fig, axes = plt.subplots(2, 8, figsize=(10, 3))
+for ax, image, label in zip(axes.ravel(), mnist.x_train, mnist.y_train):
+    ax.imshow(image, cmap="gray_r")
+    ax.set_title(str(label))
+    ax.axis("off")
+fig.suptitle("The first training digits and their labels")
+plt.show()
+
+# %% [markdown]
+# ## 1. Building blocks
+#
+# ### 1.1 One-hot encoding (2 points)
+#
+# The loss compares the network's C probabilities with a **one-hot** target: a vector of C zeros
+# with a single 1 at the position of the true class. Write `one_hot`. It must give `n_classes`
+# columns even when the largest class does not occur in `labels`.
+
+# %% tags=["solution"] id="one_hot"
+def one_hot(labels, n_classes=10):
+    """One-hot encoding of integer class labels.
+
+    Inputs:
+    - labels: integer array of shape (N,) with values in 0 .. n_classes - 1
+    - n_classes: the number of classes C
+
+    Returns:
+    - Y: float array of shape (N, C); Y[n, c] = 1 if labels[n] == c, else 0
+    """
+    ### BEGIN SOLUTION
+    labels = np.asarray(labels)
+    Y = np.zeros((len(labels), n_classes))
+    Y[np.arange(len(labels)), labels] = 1.0
+    return Y
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_one_hot_example" points=1
+"""one_hot([0, 2, 1], 3) puts a single 1 in columns 0, 2 and 1."""
+Y = one_hot(np.array([0, 2, 1]), 3)
+assert_type(Y, np.ndarray, name="one_hot([0, 2, 1], 3)")
+assert_shape(Y, (3, 3), name="one_hot([0, 2, 1], 3)")
+assert_close(Y, np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]), name="one_hot([0, 2, 1], 3)")
+
+# %% tags=["tests"] id="test_one_hot_random" points=1
+"""one_hot matches torch.nn.functional.one_hot, with the asked number of classes and the default of 10."""
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(11)
+for n, top, n_classes in ((20, 10, 10), (7, 4, 10), (1, 1, 3), (50, 5, 5), (12, 2, 6)):
+    labels = rng.integers(0, top, size=n)
+    expected = F.one_hot(torch.from_numpy(labels), n_classes).numpy()
+    got = one_hot(labels, n_classes) if n_classes != 10 else one_hot(labels)
+    assert_shape(got, expected.shape, name=f"one_hot of {n} labels below {top}, n_classes={n_classes}")
+    assert_close(got, expected, name=f"one_hot of {n} labels below {top}, n_classes={n_classes}",
+                 inputs={"labels": labels})
+labels = np.array([3, 9, 0, 9], dtype=np.uint8)  # MNIST labels may come as uint8
+assert_close(one_hot(labels), F.one_hot(torch.tensor([3, 9, 0, 9]), 10).numpy(), name="one_hot of uint8 labels")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 1.2 Sigmoid (2 points)
+#
+# $\sigma(x) = \dfrac{1}{1 + e^{-x}}$, applied elementwise to an array of any shape.
+
+# %% tags=["solution"] id="sigmoid"
+def sigmoid(x):
+    """Elementwise logistic sigmoid.
+
+    Inputs:
+    - x: array of any shape, e.g. (N, D)
+
+    Returns:
+    - array of the same shape with values in [0, 1]
+    """
+    ### BEGIN SOLUTION
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # the same function, and it never overflows
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_sigmoid_example" points=1
+"""sigmoid([0, 2, -2]) is [0.5, 0.8808, 0.1192]."""
+assert_close(sigmoid(np.array([0.0, 2.0, -2.0])), np.array([0.5, 0.88079708, 0.11920292]),
+             name="sigmoid([0, 2, -2])", rtol=1e-6)
+
+# %% tags=["tests"] id="test_sigmoid_random" points=1
+"""sigmoid matches torch.sigmoid on random arrays of several shapes, including large magnitudes."""
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(12)
+for shape, scale in (((4, 7), 3.0), ((10,), 1.0), ((3, 2), 50.0), ((2, 5), 1000.0)):
+    x = rng.standard_normal(shape) * scale
+    with quiet():  # 1 / (1 + exp(-x)) overflows to the right value (0) with a warning: that is fine here
+        got = sigmoid(x)
+    assert_shape(got, shape, name=f"sigmoid of a {shape} array")
+    assert_close(got, torch.sigmoid(torch.from_numpy(x)), name=f"sigmoid of a {shape} array (scale {scale})",
+                 rtol=1e-6, atol=1e-12, inputs={"x": x})
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 1.3 Softmax (3 points)
+#
+# The output layer turns each row of scores $z$ into probabilities:
+# $\mathrm{softmax}(z)_c = e^{z_c} / \sum_k e^{z_k}$, **row by row**.
+#
+# Computed as written, $e^{1000}$ overflows to `inf` and the result is `nan`. Since
+# $\mathrm{softmax}(z) = \mathrm{softmax}(z - a)$ for any constant $a$, subtract each row's
+# maximum first: the largest exponent is then 0. Your softmax must give the right answer for
+# scores of magnitude 1000.
+
+# %% tags=["solution"] id="softmax"
+def softmax(x):
+    """Row-wise softmax, numerically stable.
+
+    Inputs:
+    - x: array of shape (N, C), one row of scores per example
+
+    Returns:
+    - array of shape (N, C); each row is non-negative and sums to 1
+    """
+    ### BEGIN SOLUTION
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=1, keepdims=True)
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_softmax_example" points=1
+"""softmax of [[1, 2, 3], [1, 1, 1]] gives [0.090, 0.245, 0.665] and three thirds."""
+got = softmax(np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]))
+assert_shape(got, (2, 3), name="softmax([[1, 2, 3], [1, 1, 1]])")
+assert_close(got, np.array([[0.09003057, 0.24472847, 0.66524096], [1 / 3, 1 / 3, 1 / 3]]),
+             name="softmax([[1, 2, 3], [1, 1, 1]])", rtol=1e-6)
+
+# %% tags=["tests"] id="test_softmax_random" points=1
+"""softmax matches torch.softmax over each row, for random scores of several shapes."""
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(13)
+for shape in ((5, 10), (1, 4), (7, 3), (3, 7), (2, 2)):
+    x = rng.standard_normal(shape) * 2.0
+    assert_close(softmax(x), torch.softmax(torch.from_numpy(x), dim=1), name=f"softmax of a {shape} array",
+                 rtol=1e-6, atol=1e-12, inputs={"x": x})
+x32 = rng.standard_normal((4, 6)).astype(np.float32)
+assert_close(softmax(x32), torch.softmax(torch.from_numpy(x32).double(), dim=1), name="softmax of float32 scores",
+             rtol=1e-4, atol=1e-6)
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_softmax_stable" points=1
+"""softmax gives finite, correct probabilities for scores of magnitude 1000 (no nan or inf)."""
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(14)
+cases = {
+    "scores near +1000": 1000.0 + rng.standard_normal((3, 5)),
+    "scores near -1000": -1000.0 + rng.standard_normal((3, 5)),
+    "rows near +1000 and rows near -1000": np.vstack([1000.0 + rng.standard_normal((2, 4)),
+                                                      -1000.0 + rng.standard_normal((2, 4))]),
+    "scores spread over +-1000": rng.uniform(-1000.0, 1000.0, size=(6, 3)),
+}
+for what, x in cases.items():
+    with quiet():
+        got = softmax(x)
+    assert_close(got, torch.softmax(torch.from_numpy(x), dim=1), name=f"softmax of {what}", rtol=1e-6,
+                 atol=1e-12)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 1.4 Layers and weights (3 points)
+#
+# We keep the activations of every layer in a list `hidden_layers`, one array (N, n_l) per layer,
+# **including the input layer** (`hidden_layers[0]` holds the batch) **and the output layer**
+# (`hidden_layers[-1]` holds the probabilities). Backpropagation needs all of them.
+#
+# `init_layers` allocates that list (zeros are fine). `init_weights` creates one weight matrix
+# per pair of consecutive layers, of shape `(n_l, n_{l+1})`, with values drawn **uniformly in
+# [−1, 1]** from the random generator `rng` (a `np.random.Generator`; create one with
+# `np.random.default_rng()` when `rng` is None), so that the same seed gives the same network.
+
+# %% tags=["solution"] id="init_layers"
+def init_layers(batch_size, layer_sizes):
+    """Allocate the activations of every layer for a batch.
+
+    Inputs:
+    - batch_size: N
+    - layer_sizes: list of L + 1 layer sizes [n_0, n_1, ..., n_L] (n_0 = D inputs, n_L = C classes)
+
+    Returns:
+    - hidden_layers: list of L + 1 arrays; hidden_layers[l] has shape (N, n_l)
+    """
+    ### BEGIN SOLUTION
+    return [np.zeros((batch_size, size)) for size in layer_sizes]
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_init_layers_shapes" points=1
+"""init_layers(5, [784, 30, 10]) gives arrays of shapes (5, 784), (5, 30), (5, 10)."""
+layers = init_layers(5, [784, 30, 10])
+assert_equal(len(layers), 3, name="len(init_layers(5, [784, 30, 10]))")
+for layer, shape in zip(layers, [(5, 784), (5, 30), (5, 10)]):
+    assert_shape(layer, shape, name=f"the layer of size {shape[1]}")
+### BEGIN HIDDEN TESTS
+for batch_size, sizes in ((1, [3, 2]), (17, [5, 8, 7, 6, 4]), (64, [10, 10, 10])):
+    layers = init_layers(batch_size, sizes)
+    assert_equal(len(layers), len(sizes), name=f"len(init_layers({batch_size}, {sizes}))")
+    for l, size in enumerate(sizes):
+        assert_shape(layers[l], (batch_size, size), name=f"init_layers({batch_size}, {sizes})[{l}]")
+### END HIDDEN TESTS
+
+# %% tags=["solution"] id="init_weights"
+def init_weights(layer_sizes, rng=None):
+    """Random weight matrices, uniform in [-1, 1].
+
+    Inputs:
+    - layer_sizes: list of L + 1 layer sizes [n_0, ..., n_L]
+    - rng: a np.random.Generator (a new one when None)
+
+    Returns:
+    - weights: list of L arrays; weights[l] has shape (n_l, n_{l+1})
+    """
+    ### BEGIN SOLUTION
+    rng = np.random.default_rng() if rng is None else rng
+    return [rng.uniform(-1.0, 1.0, size=(n_in, n_out)) for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])]
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_init_weights_shapes" points=1
+"""init_weights([784, 30, 10]) gives matrices of shapes (784, 30) and (30, 10)."""
+weights = init_weights([784, 30, 10], np.random.default_rng(0))
+assert_equal(len(weights), 2, name="len(init_weights([784, 30, 10]))")
+assert_shape(weights[0], (784, 30), name="init_weights([784, 30, 10])[0]")
+assert_shape(weights[1], (30, 10), name="init_weights([784, 30, 10])[1]")
+### BEGIN HIDDEN TESTS
+for sizes in ([3, 2], [5, 8, 7, 6, 4], [2, 1]):
+    weights = init_weights(sizes, np.random.default_rng(1))
+    assert_equal(len(weights), len(sizes) - 1, name=f"len(init_weights({sizes}))")
+    for l in range(len(sizes) - 1):
+        assert_shape(weights[l], (sizes[l], sizes[l + 1]), name=f"init_weights({sizes})[{l}]")
+assert_equal(len(init_weights([4, 3, 2])), 2, name="len(init_weights([4, 3, 2])) with rng=None")
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_init_weights_distribution" points=1
+"""init_weights draws uniformly in [-1, 1] from the given generator (same seed, same weights)."""
+### BEGIN HIDDEN TESTS
+W = init_weights([400, 300], np.random.default_rng(5))[0]
+assert_true(np.all(W >= -1.0) and np.all(W <= 1.0), "init_weights: every weight must lie in [-1, 1]")
+assert_true(W.min() < -0.99 and W.max() > 0.99,
+            f"init_weights: weights should fill [-1, 1]; got values in [{W.min():.3f}, {W.max():.3f}]")
+assert_true(abs(W.mean()) < 0.01 and abs(W.std() - 1 / np.sqrt(3)) < 0.01,
+            f"init_weights: a uniform distribution on [-1, 1] has mean 0 and std 0.577; got mean "
+            f"{W.mean():.3f} and std {W.std():.3f}")
+inside = np.histogram(W, bins=4, range=(-1.0, 1.0))[0] / W.size
+assert_true(np.all(np.abs(inside - 0.25) < 0.01),
+            f"init_weights: the weights are not uniform: fractions per quarter of [-1, 1]: {np.round(inside, 3)}")
+first = init_weights([6, 5, 4], np.random.default_rng(7))
+second = init_weights([6, 5, 4], np.random.default_rng(7))
+other = init_weights([6, 5, 4], np.random.default_rng(8))
+for l in range(2):
+    assert_close(second[l], first[l], name=f"init_weights with the same seed twice, layer {l} "
+                                           "(draw the numbers from rng)")
+assert_true(not np.allclose(first[0], other[0]), "init_weights: different seeds should give different weights")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 2. The forward pass (3 points)
+#
+# `feed_forward` stores the batch in `hidden_layers[0]`, then computes each layer from the previous
+# one: sigmoid for every hidden layer, softmax for the output layer. It returns the output
+# probabilities and the list of activations.
+
+# %% tags=["solution"] id="feed_forward"
+def feed_forward(batch, hidden_layers, weights):
+    """Forward pass of the MLP.
+
+    Inputs:
+    - batch: inputs of shape (N, D)
+    - hidden_layers: list of L + 1 arrays from init_layers; hidden_layers[l] has shape (N, n_l)
+    - weights: list of L weight matrices; weights[l] has shape (n_l, n_{l+1})
+
+    Returns a tuple (output, hidden_layers):
+    - output: probabilities of shape (N, C), the softmax of the last layer's scores
+    - hidden_layers: the list of activations, hidden_layers[0] = batch and hidden_layers[-1] = output
+    """
+    ### BEGIN SOLUTION
+    hidden_layers[0] = batch
+    last = len(weights) - 1
+    for l, W in enumerate(weights):
+        scores = hidden_layers[l] @ W
+        hidden_layers[l + 1] = softmax(scores) if l == last else sigmoid(scores)
+    return hidden_layers[-1], hidden_layers
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_feed_forward_example" points=1
+"""feed_forward on a [3, 4, 2] network gives probabilities and stores every layer."""
+rng = np.random.default_rng(0)
+batch, weights = rng.standard_normal((5, 3)), init_weights([3, 4, 2], rng)
+output, layers = feed_forward(batch, init_layers(5, [3, 4, 2]), weights)
+assert_shape(output, (5, 2), name="feed_forward output")
+assert_close(output.sum(axis=1), np.ones(5), name="the row sums of the output")
+assert_close(layers[0], batch, name="hidden_layers[0] (the input batch)")
+assert_close(layers[1], torch.sigmoid(torch.from_numpy(batch @ weights[0])), name="hidden_layers[1]", rtol=1e-5,
+             atol=1e-7)
+assert_close(layers[2], output, name="hidden_layers[2] (the output)")
+
+# %% tags=["tests"] id="test_feed_forward_torch" points=2
+"""feed_forward matches the same network in torch, for several layer sizes and batch sizes."""
+### BEGIN HIDDEN TESTS
+def torch_forward(batch, weights):
+    activations = [torch.from_numpy(batch)]
+    for l, W in enumerate(weights):
+        scores = activations[-1] @ torch.from_numpy(W)
+        activations.append(torch.softmax(scores, dim=1) if l == len(weights) - 1 else torch.sigmoid(scores))
+    return [a.numpy() for a in activations]
+
+rng = np.random.default_rng(21)
+for sizes, n in (([6, 5, 3], 7), ([4, 8, 7, 5, 3], 16), ([10, 2], 1), ([3, 1, 4], 3), ([784, 30, 10], 32)):
+    batch = rng.random((n, sizes[0])) if sizes[0] == 784 else rng.standard_normal((n, sizes[0]))
+    weights = [rng.uniform(-1, 1, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    expected = torch_forward(batch, weights)
+    with quiet():
+        output, layers = feed_forward(batch.copy(), init_layers(n, sizes), [W.copy() for W in weights])
+    label = f"network {sizes}, batch of {n}"
+    assert_shape(output, (n, sizes[-1]), name=f"feed_forward output ({label})")
+    assert_close(output, expected[-1], name=f"feed_forward output ({label})", rtol=1e-5, atol=1e-7)
+    assert_equal(len(layers), len(sizes), name=f"len(hidden_layers) ({label})")
+    for l in range(1, len(sizes)):
+        assert_close(layers[l], expected[l], name=f"hidden_layers[{l}] ({label})", rtol=1e-5, atol=1e-7)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 3. Backpropagation (5 points)
+#
+# ### 3.1 The derivative of the sigmoid (1 point)
+#
+# $\sigma'(z) = \sigma(z)\,(1 - \sigma(z))$. Backpropagation already has $s = \sigma(z)$ (it is
+# stored in `hidden_layers`), so `sigmoid_prime` takes the **sigmoid's output** $s$, not $z$.
+
+# %% tags=["solution"] id="sigmoid_prime"
+def sigmoid_prime(sigmoid_out):
+    """Derivative of the sigmoid, from the sigmoid's output.
+
+    Inputs:
+    - sigmoid_out: s = sigmoid(z), array of any shape
+
+    Returns:
+    - d sigmoid / dz at z, an array of the same shape
+    """
+    ### BEGIN SOLUTION
+    return sigmoid_out * (1.0 - sigmoid_out)
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_sigmoid_prime_values" points=1
+"""sigmoid_prime(sigmoid(z)) equals the derivative of torch.sigmoid at z (autograd)."""
+assert_close(sigmoid_prime(np.array([0.5, 0.9])), np.array([0.25, 0.09]), name="sigmoid_prime([0.5, 0.9])")
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(31)
+for shape in ((4, 6), (10,), (1, 3)):
+    z = torch.tensor(rng.standard_normal(shape) * 3.0, requires_grad=True)
+    s = torch.sigmoid(z)
+    s.sum().backward()
+    assert_close(sigmoid_prime(s.detach().numpy()), z.grad, name=f"sigmoid_prime(sigmoid(z)) for z of shape {shape}",
+                 rtol=1e-6, atol=1e-12)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 3.2 One step of gradient descent (4 points)
+#
+# `back_prop` computes the gradient of the mean cross-entropy with respect to every weight matrix
+# and returns the weights after **one SGD step**, $W_l \leftarrow W_l - \eta\, \partial\mathcal{L}/\partial W_l$.
+# Work backwards from the output. With $\delta_l = \partial\mathcal{L} / \partial(\text{scores of layer } l)$:
+#
+# * at the output (softmax with cross-entropy): $\delta_L = (P - Y) / N$;
+# * the gradient of a weight matrix: $\partial\mathcal{L}/\partial W_l = H_{l-1}^\top \delta_l$, of the
+#   same shape as $W_l$;
+# * one layer down: $\delta_{l-1} = (\delta_l W_l^\top) \odot \sigma'(\cdot)$, with $\sigma'$ from
+#   the stored activations $H_{l-1}$.
+#
+# Propagate the error through the weights **as they were during the forward pass** (compute every
+# gradient before you change any weight, or update a layer only after using it).
+
+# %% tags=["solution"] id="back_prop"
+def back_prop(output, batch_y, hidden_layers, weights, batch_size, lr):
+    """One step of SGD on the mean cross-entropy, by backpropagation.
+
+    Inputs:
+    - output: probabilities from feed_forward, shape (N, C)
+    - batch_y: one-hot targets, shape (N, C)
+    - hidden_layers: activations from feed_forward; hidden_layers[l] has shape (N, n_l)
+    - weights: list of L weight matrices; weights[l] has shape (n_l, n_{l+1})
+    - batch_size: N, the number of examples the loss averages over
+    - lr: the learning rate
+
+    Returns:
+    - weights: the list of updated weight matrices, same shapes
+    """
+    ### BEGIN SOLUTION
+    delta = (output - batch_y) / batch_size
+    grads = [None] * len(weights)
+    for l in range(len(weights) - 1, -1, -1):
+        grads[l] = hidden_layers[l].T @ delta
+        if l > 0:
+            delta = (delta @ weights[l].T) * sigmoid_prime(hidden_layers[l])
+    return [W - lr * grad for W, grad in zip(weights, grads)]
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_back_prop_example" points=1
+"""back_prop on a [3, 4, 2] network equals one SGD step with gradients from torch autograd."""
+rng = np.random.default_rng(1)
+batch, batch_y = rng.standard_normal((5, 3)), one_hot(rng.integers(0, 2, size=5), 2)
+weights = init_weights([3, 4, 2], rng)
+output, layers = feed_forward(batch, init_layers(5, [3, 4, 2]), weights)
+W = [torch.tensor(w, requires_grad=True) for w in weights]
+probabilities = torch.softmax(torch.sigmoid(torch.from_numpy(batch) @ W[0]) @ W[1], dim=1)
+loss = -(torch.from_numpy(batch_y) * torch.log(probabilities)).sum(dim=1).mean()
+loss.backward()
+new_weights = back_prop(output, batch_y, layers, [w.copy() for w in weights], 5, 0.1)
+assert_equal(len(new_weights), 2, name="len(back_prop(...))")
+for l in range(2):
+    assert_shape(new_weights[l], weights[l].shape, name=f"updated weights[{l}]")
+    assert_close(new_weights[l], (W[l] - 0.1 * W[l].grad).detach(), name=f"updated weights[{l}]", rtol=1e-6)
+
+# %% tags=["tests"] id="test_back_prop_torch" points=2
+"""back_prop matches autograd in float64 for several layer sizes, batch sizes and learning rates."""
+### BEGIN HIDDEN TESTS
+def reference_step(batch, batch_y, weights, lr):
+    W = [torch.tensor(w, requires_grad=True) for w in weights]
+    activations = [torch.from_numpy(batch)]
+    for l, w in enumerate(W):
+        scores = activations[-1] @ w
+        activations.append(torch.log_softmax(scores, dim=1) if l == len(W) - 1 else torch.sigmoid(scores))
+    loss = -(torch.from_numpy(batch_y) * activations[-1]).sum(dim=1).mean()
+    loss.backward()
+    layers = [a.detach().numpy() for a in activations[:-1]] + [activations[-1].detach().exp().numpy()]
+    return layers, [(w - lr * w.grad).detach().numpy() for w in W]
+
+rng = np.random.default_rng(41)
+for sizes, n, lr in (([6, 5, 3], 7, 0.5), ([4, 8, 7, 5, 3], 16, 1.0), ([10, 2], 1, 0.3), ([3, 1, 4], 3, 2.0),
+                     ([784, 30, 10], 32, 0.1), ([5, 5, 5], 4, 0.05)):
+    batch = rng.random((n, sizes[0])) if sizes[0] == 784 else rng.standard_normal((n, sizes[0]))
+    batch_y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], size=n)]
+    weights = [rng.uniform(-1, 1, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    layers, expected = reference_step(batch, batch_y, weights, lr)
+    label = f"network {sizes}, batch of {n}, lr={lr}"
+    with quiet():
+        got = back_prop(layers[-1].copy(), batch_y.copy(), [a.copy() for a in layers], [w.copy() for w in weights],
+                        n, lr)
+    assert_equal(len(got), len(weights), name=f"len(back_prop(...)) ({label})")
+    for l in range(len(weights)):
+        assert_shape(got[l], weights[l].shape, name=f"updated weights[{l}] ({label})")
+        assert_close(got[l], expected[l], name=f"updated weights[{l}] ({label})", rtol=1e-6, atol=1e-10)
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_back_prop_batch_mean" points=1
+"""back_prop averages over the batch: a batch repeated twice (batch_size 2N) gives the same step."""
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(42)
+sizes, n, lr = [5, 6, 4], 6, 0.7
+batch, batch_y = rng.standard_normal((n, 5)), np.eye(4)[rng.integers(0, 4, size=n)]
+weights = [rng.uniform(-1, 1, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+layers, expected = reference_step(batch, batch_y, weights, lr)
+twice = [np.vstack([a, a]) for a in layers]
+with quiet():
+    once_step = back_prop(layers[-1].copy(), batch_y.copy(), [a.copy() for a in layers], [w.copy() for w in weights],
+                          n, lr)
+    twice_step = back_prop(twice[-1], np.vstack([batch_y, batch_y]), twice, [w.copy() for w in weights], 2 * n, lr)
+for l in range(2):
+    assert_close(twice_step[l], once_step[l], name=f"weights[{l}] after a step on the batch repeated twice",
+                 rtol=1e-6, atol=1e-10)
+    assert_close(once_step[l], expected[l], name=f"updated weights[{l}]", rtol=1e-6, atol=1e-10)
+with quiet():
+    still = back_prop(layers[-1].copy(), batch_y.copy(), [a.copy() for a in layers], [w.copy() for w in weights], n, 0.0)
+for l in range(2):
+    assert_close(still[l], weights[l], name=f"weights[{l}] after a step with lr = 0")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 3.3 Why $P - Y$? (2 points)
+#
+# Show that for one example with softmax probabilities $p = \mathrm{softmax}(z)$ and one-hot target
+# $y$, the gradient of $\ell = -\sum_c y_c \log p_c$ with respect to the scores is $p - y$.
+# Where does the factor $1/N$ of $\delta_L$ come from?
+
+# %% [markdown] tags=["manual"] id="softmax_cross_entropy_gradient" points=2
+# $\log p_c = z_c - \log \sum_k e^{z_k}$, so $\ell = -\sum_c y_c z_c + \left(\sum_c y_c\right) \log \sum_k e^{z_k}
+# = -\sum_c y_c z_c + \log \sum_k e^{z_k}$ because the one-hot $y$ sums to 1. Differentiating,
+# $\partial \ell / \partial z_j = -y_j + e^{z_j} / \sum_k e^{z_k} = p_j - y_j$.
+# The batch loss is the **mean** of the N per-example losses, $\mathcal{L} = \frac1N \sum_n \ell_n$, and each
+# example's scores appear only in its own term, so $\partial \mathcal{L} / \partial z_n = (p_n - y_n)/N$.
+
+# %% [markdown]
+# ## 4. Training the MLP (4 points)
+#
+# The class below holds the data and the weights. Complete three methods:
+#
+# * `predict(X)`: the predicted class of each row of `X` (the most probable one);
+# * `evaluate(X, Y)`: the mean cross-entropy and the accuracy on inputs `X` with one-hot targets `Y`;
+# * `train(batch_size, epochs, lr)`: mini-batch SGD. In each epoch, shuffle the training examples
+#   with `self.rng`, cut them into batches of `batch_size` (the last one may be smaller), and for
+#   each batch run `feed_forward` and `back_prop`, storing the result in `self.weights`. The given
+#   code records the losses and accuracies after each epoch.
+#
+# Use `init_layers`, `feed_forward` and `back_prop` from above.
+
+# %% tags=["solution"] id="MLP"
+class MLP:
+    """A sigmoid MLP with a softmax output, trained by mini-batch SGD on the mean cross-entropy."""
+
+    def __init__(self, layer_sizes, X_train, Y_train, X_val, Y_val, seed=0):
+        """layer_sizes [D, ..., C]; X_* of shape (N, D), Y_* one-hot of shape (N, C)."""
+        self.layer_sizes = list(layer_sizes)
+        self.X_train, self.Y_train, self.X_val, self.Y_val = X_train, Y_train, X_val, Y_val
+        self.rng = np.random.default_rng(seed)
+        self.weights = init_weights(self.layer_sizes, self.rng)
+        self.history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+
+    def predict(self, X):
+        """Predicted classes: an integer array (N,) for inputs X of shape (N, D)."""
+        ### BEGIN SOLUTION
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return np.argmax(output, axis=1)
+        ### END SOLUTION
+
+    def evaluate(self, X, Y):
+        """(mean cross-entropy, accuracy in [0, 1]) on inputs X (N, D) with one-hot targets Y (N, C)."""
+        ### BEGIN SOLUTION
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        loss = -np.mean(np.sum(Y * np.log(np.maximum(output, 1e-300)), axis=1))
+        accuracy = np.mean(np.argmax(output, axis=1) == np.argmax(Y, axis=1))
+        return float(loss), float(accuracy)
+        ### END SOLUTION
+
+    def train(self, batch_size, epochs, lr):
+        """Mini-batch SGD for some epochs; updates self.weights and returns self.history."""
+        n = len(self.X_train)
+        for epoch in range(epochs):
+            start_time = time.perf_counter()
+            ### BEGIN SOLUTION
+            order = self.rng.permutation(n)
+            for start in range(0, n, batch_size):
+                rows = order[start:start + batch_size]
+                batch, batch_y = self.X_train[rows], self.Y_train[rows]
+                output, layers = feed_forward(batch, init_layers(len(rows), self.layer_sizes), self.weights)
+                self.weights = back_prop(output, batch_y, layers, self.weights, len(rows), lr)
+            ### END SOLUTION
+            self.record(epoch, time.perf_counter() - start_time)
+        return self.history
+
+    def record(self, epoch, seconds, verbose=False):
+        """Append the losses and accuracies after an epoch to self.history (given)."""
+        for split, X, Y in (("train", self.X_train, self.Y_train), ("val", self.X_val, self.Y_val)):
+            loss, accuracy = self.evaluate(X, Y)
+            self.history[f"{split}_loss"].append(loss)
+            self.history[f"{split}_acc"].append(accuracy)
+        if verbose or not autograder.grading():
+            print(f"epoch {epoch + 1}: train loss {self.history['train_loss'][-1]:.4f}, "
+                  f"validation accuracy {self.history['val_acc'][-1]:.4f} ({seconds:.2f} s)")
+
+# %% tags=["tests"] id="test_MLP_predict_evaluate" points=1
+"""predict gives integer classes and evaluate gives (mean cross-entropy, accuracy) like torch."""
+rng = np.random.default_rng(2)
+X, labels = rng.standard_normal((6, 4)), np.array([0, 1, 2, 0, 1, 2])
+model = MLP([4, 5, 3], X, one_hot(labels, 3), X, one_hot(labels, 3), seed=0)
+predicted = model.predict(X)
+assert_shape(predicted, (6,), name="model.predict(X) for X of shape (6, 4)")
+assert_true(np.issubdtype(np.asarray(predicted).dtype, np.integer), "predict should return integer classes")
+logits = torch.sigmoid(torch.from_numpy(X) @ torch.from_numpy(model.weights[0])) @ torch.from_numpy(model.weights[1])
+assert_equal(predicted, logits.argmax(dim=1).numpy(), name="model.predict(X)")
+loss, accuracy = model.evaluate(X, one_hot(labels, 3))
+assert_close(loss, F.cross_entropy(logits, torch.from_numpy(labels)), name="the loss from model.evaluate", rtol=1e-5)
+assert_close(accuracy, np.mean(logits.argmax(dim=1).numpy() == labels), name="the accuracy from model.evaluate")
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(51)
+for sizes, n in (([5, 7, 4], 40), ([3, 6, 5, 2], 9), ([8, 10], 1)):
+    X, labels = rng.standard_normal((n, sizes[0])), rng.integers(0, sizes[-1], size=n)
+    model = MLP(sizes, X[:2], one_hot(labels[:2], sizes[-1]), X[:2], one_hot(labels[:2], sizes[-1]), seed=3)
+    model.weights = [rng.uniform(-1, 1, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    h = torch.from_numpy(X)
+    for l, W in enumerate(model.weights):
+        h = h @ torch.from_numpy(W)
+        h = h if l == len(model.weights) - 1 else torch.sigmoid(h)
+    predicted = model.predict(X)
+    assert_shape(predicted, (n,), name=f"model.predict for a batch of {n}")
+    assert_equal(predicted, h.argmax(dim=1).numpy(), name=f"model.predict ({sizes}, batch of {n})")
+    loss, accuracy = model.evaluate(X, one_hot(labels, sizes[-1]))
+    assert_close(loss, F.cross_entropy(h, torch.from_numpy(labels)), name=f"evaluate loss ({sizes}, batch of {n})",
+                 rtol=1e-5)
+    assert_close(accuracy, np.mean(h.argmax(dim=1).numpy() == labels), name=f"evaluate accuracy ({sizes}, batch of {n})")
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_MLP_train_step" points=2
+"""One epoch of train matches SGD in torch: one full batch, or two half batches at a small learning rate."""
+### BEGIN HIDDEN TESTS
+def full_batch_gradients(X, Y, weights):
+    W = [torch.tensor(w, requires_grad=True) for w in weights]
+    h = torch.from_numpy(X)
+    for l, w in enumerate(W):
+        h = h @ w if l == len(W) - 1 else torch.sigmoid(h @ w)
+    loss = -(torch.from_numpy(Y) * torch.log_softmax(h, dim=1)).sum(dim=1).mean()
+    loss.backward()
+    return [w.grad.numpy() for w in W]
+
+rng = np.random.default_rng(52)
+sizes, n = [5, 6, 3], 12
+X, Y = rng.standard_normal((n, 5)), np.eye(3)[rng.integers(0, 3, size=n)]
+start = [rng.uniform(-1, 1, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+grads = full_batch_gradients(X, Y, start)
+
+model = MLP(sizes, X.copy(), Y.copy(), X.copy(), Y.copy(), seed=0)
+model.weights = [w.copy() for w in start]
+with quiet():
+    model.train(batch_size=n, epochs=1, lr=0.5)
+for l in range(2):
+    assert_close(model.weights[l], start[l] - 0.5 * grads[l], rtol=1e-6, atol=1e-10,
+                 name=f"model.weights[{l}] after one epoch with a single batch of all {n} examples")
+
+# Two half batches at a tiny learning rate: to first order, the sum of the two mean gradients.
+lr = 1e-5
+model = MLP(sizes, X.copy(), Y.copy(), X.copy(), Y.copy(), seed=1)
+model.weights = [w.copy() for w in start]
+with quiet():
+    model.train(batch_size=n // 2, epochs=1, lr=lr)
+for l in range(2):
+    assert_close((model.weights[l] - start[l]) / lr, -2 * grads[l], rtol=1e-3, atol=1e-6,
+                 name=f"(change of model.weights[{l}]) / lr after one epoch of two batches of {n // 2}")
+
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_MLP_train_history" points=1
+"""train records one loss and accuracy per epoch, and the training loss goes down on a small data set."""
+rng = np.random.default_rng(3)
+X, labels = rng.standard_normal((30, 4)), rng.integers(0, 3, size=30)
+model = MLP([4, 8, 3], X, one_hot(labels, 3), X[:10], one_hot(labels[:10], 3), seed=0)
+history = model.train(batch_size=10, epochs=4, lr=0.5)
+for key in ("train_loss", "train_acc", "val_loss", "val_acc"):
+    assert_equal(len(history[key]), 4, name=f"len(history[{key!r}]) after 4 epochs")
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(53)
+X, labels = rng.standard_normal((40, 6)), rng.integers(0, 4, size=40)
+model = MLP([6, 32, 4], X, one_hot(labels, 4), X[:5], one_hot(labels[:5], 4), seed=4)
+initial_loss = model.evaluate(X, one_hot(labels, 4))[0]
+with quiet():
+    history = model.train(batch_size=8, epochs=50, lr=1.0)
+assert_equal(len(history["train_loss"]), 50, name="len(history['train_loss']) after 50 epochs")
+assert_true(history["train_loss"][-1] < 0.6 * initial_loss,
+            f"train: the training loss should go down on 40 random examples (50 epochs, lr 1): "
+            f"from {initial_loss:.3f} to {history['train_loss'][-1]:.3f}")
+assert_true(history["train_acc"][-1] > 0.5, f"train: the training accuracy stays at {history['train_acc'][-1]:.2f} "
+                                            "(4 classes: chance is 0.25)")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 5. Training on MNIST
+#
+# Time to train a real network: 784 inputs, one hidden layer of 128 sigmoid units, 10 outputs,
+# batches of 16 and a learning rate of 2 (large, because the sigmoids saturate with weights in
+# [−1, 1]). On the bundled 7,000 training digits an epoch takes a fraction of a second; expect a
+# validation accuracy around 94%. (While grading, a much shorter run on a small subset.)
+
+# %%
+quick = autograder.grading()
+n_train, epochs = (1000, 2) if quick else (len(X_train), 20)
+mlp = MLP([784, 128, 10], X_train[:n_train], one_hot(labels_train[:n_train]), X_val, one_hot(labels_val), seed=0)
+history = mlp.train(batch_size=16, epochs=epochs, lr=2.0)
+
+# %%
+fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
+epochs_axis = np.arange(1, len(history["train_loss"]) + 1)
+ax_loss.plot(epochs_axis, history["train_loss"], "o-", label="training")
+ax_loss.plot(epochs_axis, history["val_loss"], "o-", label="validation")
+ax_loss.set(xlabel="epoch", ylabel="mean cross-entropy", title="Loss")
+ax_acc.plot(epochs_axis, history["train_acc"], "o-", label="training")
+ax_acc.plot(epochs_axis, history["val_acc"], "o-", label="validation")
+ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
+for ax in (ax_loss, ax_acc):
+    ax.legend()
+    ax.grid(alpha=0.3)
+fig.suptitle("MLP [784, 128, 10] on MNIST")
+plt.show()
+test_loss, test_accuracy = mlp.evaluate(X_test, one_hot(labels_test))
+print(f"test error: {100 * (1 - test_accuracy):.2f}% (loss {test_loss:.4f})")
+
+# %% [markdown]
+# Things to try (not graded): a larger hidden layer, a second hidden layer, other learning rates and
+# batch sizes. Which digits does the network confuse? (Compare `mlp.predict(X_test)` with
+# `labels_test`.)

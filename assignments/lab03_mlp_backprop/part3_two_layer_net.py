@@ -1,0 +1,597 @@
+# %% [markdown]
+# # Lab 3, part 3 — A two-layer network, gradient checking, and the double moons
+#
+# In this part you write a small two-layer network for **binary classification** by hand: a ReLU
+# hidden layer and one output unit trained with the **logistic loss**. You derive its gradients,
+# check them against finite differences (the standard way to catch a bug in backpropagation), train
+# it with stochastic gradient descent on the *double moons*, and study how the learning rate and the
+# number of hidden units change the result.
+#
+# For an input $x \in \mathbb{R}^D$ (a row) with label $y \in \{-1, +1\}$, the network computes
+#
+# $$z = x W_i + b_i, \qquad h = \max(z, 0), \qquad y_o = h \cdot W_o + b_o, \qquad
+#   p_o = \sigma(y_o) = \frac{1}{1 + e^{-y_o}}$$
+#
+# with $W_i$ (D, H), $b_i$ (H,), $W_o$ (H,) and $b_o$ (1,). The score $y_o$ is positive when the
+# network predicts class +1, and $p_o$ is the probability it gives to class +1. The **logistic loss**
+# of an example is $\ell = \log\left(1 + e^{-y\, y_o}\right)$; on a batch of N examples (the rows of `X`) we
+# take the mean.
+#
+# **How this notebook works.** Write your code where it says `YOUR CODE HERE` (delete the
+# `raise NotImplementedError()` line) and your answers where it says `YOUR ANSWER HERE`. The cells
+# that start with a docstring are tests: they show one worked example; when grading, more tests run
+# on other inputs, so make your code general. Run the cells in order, from the top. Total: 22 points.
+
+# %% tags=["readonly"] id="imports"
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import autograder
+from autograder.checks import (assert_close, assert_equal, assert_shape, assert_true, assert_type, quiet,
+                               rel_error)
+from autograder.data import make_double_moons
+
+torch.set_default_dtype(torch.float64)
+
+# %% [markdown]
+# ## The data: the double moons
+#
+# Two interleaved half-moons, one per class (+1 for the upper moon, −1 for the lower one): no
+# straight line separates them, so a linear classifier cannot solve the task, while a network with a
+# few hidden units can. We use 1,000 training points and 1,000 validation points.
+
+# %% tags=["readonly"] id="data"
+Xtr, Ytr = make_double_moons(1000, seed=1)
+Xval, Yval = make_double_moons(1000, seed=2)
+print(f"training {Xtr.shape} labels {np.unique(Ytr)}, validation {Xval.shape}")
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 4))
+for label, colour in ((1, "tab:blue"), (-1, "tab:orange")):
+    ax.scatter(*Xtr[Ytr == label].T, s=6, c=colour, label=f"class {label:+d}")
+ax.set(xlabel="$x_1$", ylabel="$x_2$", title="The double moons (training set)")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# ## 1. The forward pass and the logistic loss (3 points)
+#
+# Write `nnet_forward_logloss`. Compute the loss in a **numerically stable** way: for a score of
+# −1000, `np.log(1 + np.exp(1000))` is `inf`, while the loss is simply 1000. The identity
+# $\log(1 + e^{a}) = \max(a, 0) + \log(1 + e^{-|a|})$ avoids the overflow (NumPy's `np.logaddexp(0, a)`
+# computes it too).
+
+# %% tags=["solution"] id="nnet_forward_logloss"
+def nnet_forward_logloss(X, Y, Wi, bi, Wo, bo):
+    """Forward pass of the two-layer network and its mean logistic loss.
+
+    Inputs:
+    - X: inputs, shape (N, D)
+    - Y: labels in {-1, +1}, shape (N,)
+    - Wi: hidden-layer weights, shape (D, H); bi: hidden-layer biases, shape (H,)
+    - Wo: output weights, shape (H,); bo: output bias, shape (1,)
+
+    Returns a tuple (Po, Yo, loss):
+    - Po: probabilities of class +1, sigmoid(Yo), shape (N,)
+    - Yo: output scores, shape (N,)
+    - loss: the mean over the N examples of log(1 + exp(-Y * Yo)), a float
+    """
+    ### BEGIN SOLUTION
+    hidden = np.maximum(X @ Wi + bi, 0.0)
+    Yo = hidden @ Wo + bo
+    Po = 0.5 * (1.0 + np.tanh(0.5 * Yo))  # sigmoid without overflow
+    loss = np.mean(np.logaddexp(0.0, -Y * Yo))
+    return Po, Yo, float(loss)
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_nnet_forward_logloss_example" points=1
+"""A network with 2 hidden units on one example: Yo = 1.5, Po = sigmoid(1.5), loss = log(1 + exp(-1.5))."""
+X1, Y1 = np.array([[1.0, 2.0]]), np.array([1.0])
+Wi1, bi1 = np.array([[1.0, -1.0], [0.5, 1.0]]), np.array([0.0, -3.0])
+Wo1, bo1 = np.array([2.0, 1.0]), np.array([-2.5])
+# z = [1 + 1, -1 + 2 - 3] = [2, -2], h = [2, 0], Yo = 2 * 2 + 0 - 2.5 = 1.5
+Po, Yo, loss = nnet_forward_logloss(X1, Y1, Wi1, bi1, Wo1, bo1)
+assert_shape(Yo, (1,), name="Yo")
+assert_shape(Po, (1,), name="Po")
+assert_close(Yo, np.array([1.5]), name="Yo")
+assert_close(Po, np.array([1 / (1 + np.exp(-1.5))]), name="Po")
+assert_close(loss, np.log(1 + np.exp(-1.5)), name="loss")
+
+# %% tags=["tests"] id="test_nnet_forward_logloss_torch" points=1
+"""nnet_forward_logloss matches the same network in torch for several sizes and batches."""
+### BEGIN HIDDEN TESTS
+def torch_forward(X, Y, Wi, bi, Wo, bo):
+    t = [torch.from_numpy(a) for a in (X, Y, Wi, bi, Wo, bo)]
+    X_, Y_, Wi_, bi_, Wo_, bo_ = t
+    Yo_ = torch.relu(X_ @ Wi_ + bi_) @ Wo_ + bo_
+    return torch.sigmoid(Yo_).numpy(), Yo_.numpy(), F.softplus(-Y_ * Yo_).mean().item()
+
+def random_problem(rng, n, d, h, scale=1.0):
+    return (rng.standard_normal((n, d)), rng.choice([-1.0, 1.0], size=n), scale * rng.standard_normal((d, h)),
+            scale * rng.standard_normal(h), scale * rng.standard_normal(h), scale * rng.standard_normal(1))
+
+rng = np.random.default_rng(61)
+for n, d, h in ((1, 2, 1), (5, 2, 4), (20, 3, 10), (7, 5, 100), (3, 1, 2)):
+    problem = random_problem(rng, n, d, h)
+    expected = torch_forward(*problem)
+    with quiet():
+        Po, Yo, loss = nnet_forward_logloss(*[a.copy() for a in problem])
+    label = f"N={n}, D={d}, H={h}"
+    assert_shape(Yo, (n,), name=f"Yo ({label})")
+    assert_shape(Po, (n,), name=f"Po ({label})")
+    assert_close(Yo, expected[1], name=f"Yo ({label})", rtol=1e-8, atol=1e-10)
+    assert_close(Po, expected[0], name=f"Po ({label})", rtol=1e-8, atol=1e-12)
+    assert_close(loss, expected[2], name=f"loss ({label})", rtol=1e-8)
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_nnet_forward_logloss_stable" points=1
+"""The loss stays finite and exact for scores of magnitude 1000, for both labels."""
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(62)
+for n, h, largest in ((4, 3, 1000.0), (1, 5, 800.0), (10, 8, 1200.0)):
+    X, Y, Wi, bi, Wo, bo = random_problem(rng, n, 2, h)
+    factor = largest / np.abs(torch_forward(X, Y, Wi, bi, Wo, bo)[1]).max()  # Yo is linear in (Wo, bo)
+    problem = (X, Y, Wi, bi, factor * Wo, factor * bo)
+    expected = torch_forward(*problem)
+    with quiet():
+        Po, Yo, loss = nnet_forward_logloss(*[a.copy() for a in problem])
+    assert_close(Yo, expected[1], name=f"Yo for large scores (N={n})", rtol=1e-8)
+    assert_close(Po, expected[0], name=f"Po for large scores (N={n})", rtol=1e-8, atol=1e-12)
+    assert_close(loss, expected[2], name=f"loss for large scores (N={n})", rtol=1e-8)
+X1, Wi1, bi1, Wo1 = np.array([[1.0]]), np.array([[1.0]]), np.array([0.0]), np.array([1.0])
+for y, bo_value, expected_loss in ((1.0, -1001.0, 1000.0), (-1.0, 999.0, 1000.0), (1.0, 999.0, 0.0)):
+    with quiet():
+        _, _, loss = nnet_forward_logloss(X1, np.array([y]), Wi1, bi1, Wo1, np.array([bo_value]))
+    assert_close(loss, expected_loss, name=f"loss for a score of {1 + bo_value:g} and label {y:+g}", rtol=1e-12,
+                 atol=1e-12)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 2. The gradients (4 points + 3 points)
+#
+# Derive the gradients of the loss with respect to the four parameters, then write `gradient_nn`.
+# Hints: $\frac{d}{da}\log(1 + e^{-a}) = -\sigma(-a)$; the derivative of the ReLU is 1 where $z > 0$
+# and 0 where $z < 0$. For a batch of N rows, the loss is a mean, so the gradients are the means of
+# the per-example gradients (in SGD you call it with one example, N = 1). Each gradient has the shape
+# of its parameter.
+
+# %% [markdown] tags=["manual"] id="gradient_derivation" points=3
+# For one example, with $a = y\, y_o$: $\partial\ell/\partial y_o = -y\,\sigma(-y\, y_o)$; call it $g$
+# (equivalently $g = p_o - \frac{1+y}{2}$). Then
+# * $\partial\ell/\partial W_o = g\, h$ and $\partial\ell/\partial b_o = g$, since $y_o = h\cdot W_o + b_o$;
+# * $\partial\ell/\partial h = g\, W_o$, and through the ReLU $\partial\ell/\partial z = g\, W_o \odot \mathbb{1}[z > 0]$;
+# * $\partial\ell/\partial W_i = x^\top (\partial\ell/\partial z)$ (an outer product, shape (D, H)) and
+#   $\partial\ell/\partial b_i = \partial\ell/\partial z$.
+#
+# For a batch, the loss is the mean, so each gradient is the mean over the examples (matrix form:
+# $G = -Y\odot\sigma(-Y\odot Y_o)/N$, $\partial/\partial W_o = H^\top G$, $\partial/\partial Z = (G W_o^\top)\odot \mathbb{1}[Z>0]$,
+# $\partial/\partial W_i = X^\top \partial Z$, biases: sums over the batch of $G$ and $\partial Z$).
+
+# %% tags=["solution"] id="gradient_nn"
+def gradient_nn(X, Y, Wi, bi, Wo, bo):
+    """Gradients of the mean logistic loss of nnet_forward_logloss, by backpropagation.
+
+    Inputs: as nnet_forward_logloss: X (N, D), Y (N,) in {-1, +1}, Wi (D, H), bi (H,), Wo (H,), bo (1,).
+    N = 1 for a single example.
+
+    Returns a tuple (dWi, dbi, dWo, dbo) of arrays of shapes (D, H), (H,), (H,), (1,).
+    """
+    ### BEGIN SOLUTION
+    n = len(X)
+    z = X @ Wi + bi
+    hidden = np.maximum(z, 0.0)
+    Yo = hidden @ Wo + bo
+    dYo = -Y * 0.5 * (1.0 + np.tanh(-0.5 * Y * Yo)) / n  # -y sigmoid(-y yo), averaged
+    dWo = hidden.T @ dYo
+    dbo = np.array([dYo.sum()])
+    dz = np.outer(dYo, Wo) * (z > 0)
+    dWi = X.T @ dz
+    dbi = dz.sum(axis=0)
+    return dWi, dbi, dWo, dbo
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_gradient_nn_example" points=1
+"""gradient_nn on one example matches torch autograd (the worked example of section 1)."""
+params = [torch.tensor(p, requires_grad=True) for p in (Wi1, bi1, Wo1, bo1)]
+scores = torch.relu(torch.from_numpy(X1) @ params[0] + params[1]) @ params[2] + params[3]
+F.softplus(-torch.from_numpy(Y1) * scores).mean().backward()
+grads = gradient_nn(X1, Y1, Wi1, bi1, Wo1, bo1)
+assert_equal(len(grads), 4, name="len(gradient_nn(...))")
+for name, grad, param in zip(("dWi", "dbi", "dWo", "dbo"), grads, params):
+    expected = param.grad.reshape(()) if name == "dbo" else param.grad  # dbo: a float or shape (1,)
+    assert_close(grad, expected, name=name, rtol=1e-8)
+
+# %% tags=["tests"] id="test_gradient_nn_autograd" points=2
+"""gradient_nn matches autograd in float64 on single examples of several sizes, both labels, large scores."""
+### BEGIN HIDDEN TESTS
+def autograd_gradients(X, Y, Wi, bi, Wo, bo):
+    params = [torch.tensor(p, requires_grad=True) for p in (Wi, bi, Wo, bo)]
+    scores = torch.relu(torch.from_numpy(X) @ params[0] + params[1]) @ params[2] + params[3]
+    F.softplus(-torch.from_numpy(Y) * scores).mean().backward()
+    return [p.grad.numpy() for p in params]
+
+def check_gradients(problem, label):
+    expected = autograd_gradients(*problem)
+    with quiet():
+        grads = gradient_nn(*[a.copy() for a in problem])
+    assert_equal(len(grads), 4, name=f"len(gradient_nn(...)) ({label})")
+    for name, grad, reference in zip(("dWi", "dbi", "dWo", "dbo"), grads, expected):
+        if name == "dbo":
+            reference = reference.reshape(())  # a float or an array of shape (1,) are both fine
+        else:
+            assert_shape(grad, reference.shape, name=f"{name} ({label})")
+        assert_close(grad, reference, name=f"{name} ({label})", rtol=1e-7, atol=1e-12)
+
+rng = np.random.default_rng(71)
+for seed, (d, h) in enumerate(((2, 1), (2, 5), (3, 10), (5, 3), (2, 100), (1, 4))):
+    for y in (-1.0, 1.0):
+        X, _, Wi, bi, Wo, bo = random_problem(rng, 1, d, h)
+        check_gradients((X, np.array([y]), Wi, bi, Wo, bo), f"one example, D={d}, H={h}, y={y:+g}")
+X, _, Wi, bi, Wo, bo = random_problem(rng, 1, 2, 6, scale=40.0)
+for y in (-1.0, 1.0):
+    check_gradients((X, np.array([y]), Wi, bi, Wo, bo), f"one example with a large score, y={y:+g}")
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_gradient_nn_batch" points=1
+"""On a batch of N examples, gradient_nn gives the gradients of the mean loss (autograd)."""
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(72)
+for n, d, h in ((6, 2, 5), (25, 3, 8), (2, 2, 1)):
+    check_gradients(random_problem(rng, n, d, h), f"a batch of N={n}, D={d}, H={h}")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 3. Gradient checking (7 points)
+#
+# A gradient can also be estimated numerically, one parameter at a time, by **central differences**:
+# nudge the parameter by $+\varepsilon$ and by $-\varepsilon$, and divide the change of the loss by
+# $2\varepsilon$. Write `gradient_nn_numerical`, which does this for every element of the four
+# parameters (using `nnet_forward_logloss`) and leaves the parameters as it found them.
+#
+# Then write `gradcheck()`: on one random example of your choice (D = 2 inputs, a few hidden units,
+# random weights), compare `gradient_nn` with `gradient_nn_numerical` and return the **relative
+# error** of each gradient, $\max_k |a_k - n_k| / \max(10^{-8}, |a_k| + |n_k|)$ (the
+# imported `rel_error` computes it), as a dictionary `{"Wi": ..., "bi": ..., "Wo": ..., "bo": ...}`.
+# Print the errors too. A correct implementation gives errors around $10^{-8}$ or below.
+
+# %% tags=["solution"] id="gradient_nn_numerical"
+def gradient_nn_numerical(X, Y, Wi, bi, Wo, bo, eps=1e-6):
+    """Gradients of the mean logistic loss by central differences.
+
+    Inputs: as gradient_nn, and eps, the step of the finite differences.
+
+    Returns a tuple (dWi, dbi, dWo, dbo) with the shapes of (Wi, bi, Wo, bo). The parameters are
+    unchanged when the function returns.
+    """
+    ### BEGIN SOLUTION
+    grads = []
+    for param in (Wi, bi, Wo, bo):
+        grad = np.zeros(param.shape)
+        for index in np.ndindex(param.shape):
+            saved = param[index]
+            param[index] = saved + eps
+            plus = nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[2]
+            param[index] = saved - eps
+            minus = nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[2]
+            param[index] = saved
+            grad[index] = (plus - minus) / (2 * eps)
+        grads.append(grad)
+    return tuple(grads)
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_gradient_nn_numerical_example" points=1
+"""gradient_nn_numerical on the worked example is close to the autograd gradients."""
+grads = gradient_nn_numerical(X1, Y1, Wi1.copy(), bi1.copy(), Wo1.copy(), bo1.copy())
+assert_equal(len(grads), 4, name="len(gradient_nn_numerical(...))")
+for name, grad, param in zip(("dWi", "dbi", "dWo", "dbo"), grads, params):
+    expected = param.grad.reshape(()) if name == "dbo" else param.grad
+    assert_close(grad, expected, name=f"{name} by central differences", rtol=1e-5, atol=1e-7)
+
+# %% tags=["tests"] id="test_gradient_nn_numerical_central" points=2
+"""gradient_nn_numerical computes central differences (f(p + eps) - f(p - eps)) / 2 eps for the given eps."""
+### BEGIN HIDDEN TESTS
+def central_differences(problem, eps):
+    X, Y, *params = [a.copy() for a in problem]
+    def loss():
+        return torch_forward(X, Y, *params)[2]
+    grads = []
+    for param in params:
+        grad = np.zeros(param.shape)
+        for index in np.ndindex(param.shape):
+            saved = param[index]
+            param[index] = saved + eps
+            plus = loss()
+            param[index] = saved - eps
+            minus = loss()
+            param[index] = saved
+            grad[index] = (plus - minus) / (2 * eps)
+        grads.append(grad)
+    return grads
+
+rng = np.random.default_rng(81)
+for n, d, h, eps in ((1, 2, 4, 1e-2), (1, 3, 6, 1e-3), (4, 2, 3, 1e-2), (1, 2, 1, 0.05)):
+    problem = random_problem(rng, n, d, h)
+    expected = central_differences(problem, eps)
+    with quiet():
+        grads = gradient_nn_numerical(*[a.copy() for a in problem], eps=eps)
+    label = f"N={n}, D={d}, H={h}, eps={eps:g}"
+    assert_equal(len(grads), 4, name=f"len(gradient_nn_numerical(...)) ({label})")
+    for name, grad, reference in zip(("dWi", "dbi", "dWo", "dbo"), grads, expected):
+        if name == "dbo":
+            reference = reference.reshape(())
+        else:
+            assert_shape(grad, reference.shape, name=f"{name} ({label})")
+        assert_close(grad, reference, name=f"{name} by central differences ({label})", rtol=1e-6, atol=1e-9)
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_gradient_nn_numerical_restores" points=1
+"""gradient_nn_numerical leaves the parameters unchanged and agrees with autograd for a small eps."""
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(82)
+problem = random_problem(rng, 3, 2, 5)
+originals = [a.copy() for a in problem]
+with quiet():
+    grads = gradient_nn_numerical(*problem)
+for name, before, after in zip(("X", "Y", "Wi", "bi", "Wo", "bo"), originals, problem):
+    assert_close(after, before, name=f"{name} after gradient_nn_numerical (restore every parameter)",
+                 rtol=0, atol=1e-12)
+for name, grad, reference in zip(("dWi", "dbi", "dWo", "dbo"), grads, autograd_gradients(*originals)):
+    assert_close(grad, reference.reshape(()) if name == "dbo" else reference,
+                 name=f"{name} by central differences with the default eps", rtol=1e-4, atol=1e-7)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Write the central-difference formula for $\partial\ell/\partial\theta$, say why it is more
+# accurate than the forward difference $(\ell(\theta + \varepsilon) - \ell(\theta))/\varepsilon$, and
+# why $\varepsilon$ should be neither too large nor too small.
+
+# %% [markdown] tags=["manual"] id="finite_differences" points=1
+# $\dfrac{\partial\ell}{\partial\theta} \approx \dfrac{\ell(\theta + \varepsilon) - \ell(\theta - \varepsilon)}{2\varepsilon}$,
+# all other parameters fixed. By Taylor expansion the even terms cancel, so its error is
+# $O(\varepsilon^2)$ (the term $\varepsilon^2 \ell'''/6$), while the forward difference has an error
+# $O(\varepsilon)$ ($\varepsilon\,\ell''/2$). A large $\varepsilon$ gives a large truncation error (and may
+# cross a kink of the ReLU); a tiny one makes the two losses almost equal, and their difference loses
+# its digits to floating-point round-off (error about $10^{-16}/\varepsilon$): $\varepsilon \approx 10^{-5}$ to
+# $10^{-6}$ in float64 balances the two.
+
+# %% tags=["solution"] id="gradcheck"
+def gradcheck():
+    """Compare gradient_nn with gradient_nn_numerical on one random example.
+
+    Returns:
+    - a dict {"Wi": e, "bi": e, "Wo": e, "bo": e} of relative errors (floats), also printed
+    """
+    ### BEGIN SOLUTION
+    rng = np.random.default_rng(0)
+    D, H = 2, 5
+    X, Y = rng.standard_normal((1, D)), np.array([1.0])
+    Wi, bi = rng.standard_normal((D, H)), rng.standard_normal(H)
+    Wo, bo = rng.standard_normal(H), rng.standard_normal(1)
+    analytic = gradient_nn(X, Y, Wi, bi, Wo, bo)
+    numeric = gradient_nn_numerical(X, Y, Wi, bi, Wo, bo)
+    errors = {name: rel_error(a, n) for name, a, n in zip(("Wi", "bi", "Wo", "bo"), analytic, numeric)}
+    for name, error in errors.items():
+        print(f"{name}: relative error {error:.2e}")
+    return errors
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_gradcheck_correct" points=1
+"""gradcheck returns the four relative errors, all tiny for the correct gradients."""
+errors = gradcheck()
+assert_type(errors, dict, name="gradcheck()")
+assert_equal(sorted(errors), ["Wi", "Wo", "bi", "bo"], name="the keys of gradcheck()")
+for name, error in errors.items():
+    assert_true(0 <= float(error) < 1e-5, f"gradcheck: the relative error of {name} is {float(error):.3g}; "
+                                          "expected below 1e-5 for correct gradients")
+
+# %% tags=["tests"] id="test_gradcheck_detects" points=1
+"""gradcheck reports large errors when gradient_nn is wrong."""
+### BEGIN HIDDEN TESTS
+correct_gradient_nn = gradient_nn
+
+def gradient_nn(X, Y, Wi, bi, Wo, bo):  # a broken backpropagation: every gradient 3 g + 1
+    return tuple(3.0 * np.asarray(g) + 1.0 for g in correct_gradient_nn(X, Y, Wi, bi, Wo, bo))
+
+try:
+    with quiet():
+        broken = gradcheck()
+finally:
+    gradient_nn = correct_gradient_nn
+assert_type(broken, dict, name="gradcheck() with a broken gradient_nn")
+for name in ("Wi", "bi", "Wo", "bo"):
+    assert_true(name in broken and float(broken[name]) > 1e-2,
+                f"gradcheck should report a large error for {name} when gradient_nn is wrong; got "
+                f"{broken.get(name)}")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 4. Training with SGD (3 points)
+#
+# Write `train_loop`:
+# * initialise the weights randomly with NumPy's global generator, e.g. $W_i \sim \mathcal{N}(0, 1/D)$
+#   and $W_o \sim \mathcal{N}(0, 1/H)$ (`np.random.randn(D, h) / np.sqrt(D)`), the biases at zero
+#   (why not the weights too?);
+# * for each of the `n_epochs` epochs, visit the training examples **one at a time in a random order**
+#   (`np.random.permutation`) and take an SGD step on each: $\theta \leftarrow \theta - \eta\, \nabla_\theta \ell$
+#   with `gradient_nn` on that single example;
+# * at the end of each epoch, record the **classification error** (the fraction of misclassified
+#   examples, predicting +1 when $y_o > 0$) on the **whole** training set and on the validation set;
+# * if `vis` is true, show the decision boundary at the end with `plot_decision_boundary` (given
+#   below) and the two error curves.
+#
+# It returns the two lists of errors.
+
+# %% tags=["readonly"] id="plot_helpers"
+def plot_decision_boundary(Wi, bi, Wo, bo, X, Y, title="Decision boundary", ax=None):
+    """Colour the plane by the network's probability of class +1, draw p = 0.5, and the points."""
+    ax = ax or plt.subplots(figsize=(6, 4))[1]
+    (x_min, y_min), (x_max, y_max) = X.min(axis=0) - 0.3, X.max(axis=0) + 0.3
+    grid_x, grid_y = np.meshgrid(np.linspace(x_min, x_max, 200), np.linspace(y_min, y_max, 200))
+    grid = np.column_stack([grid_x.ravel(), grid_y.ravel()])
+    Po, _, _ = nnet_forward_logloss(grid, np.ones(len(grid)), Wi, bi, Wo, bo)
+    ax.contourf(grid_x, grid_y, Po.reshape(grid_x.shape), levels=20, cmap="RdBu", alpha=0.5, vmin=0, vmax=1)
+    ax.contour(grid_x, grid_y, Po.reshape(grid_x.shape), levels=[0.5], colors="k")
+    ax.scatter(*X[Y > 0].T, s=5, c="tab:blue", label="class +1")
+    ax.scatter(*X[Y < 0].T, s=5, c="tab:orange", label="class -1")
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title)
+    ax.legend(loc="lower left")
+    return ax
+
+# %% tags=["solution"] id="train_loop"
+def train_loop(Xtr, Ytr, Xval, Yval, h, lr, vis, n_epochs):
+    """Train the two-layer network by SGD, one example at a time.
+
+    Inputs:
+    - Xtr: training inputs (N, D); Ytr: training labels (N,) in {-1, +1}
+    - Xval: validation inputs (M, D); Yval: validation labels (M,) in {-1, +1}
+    - h: the number of hidden units H
+    - lr: the learning rate
+    - vis: whether to plot the decision boundary and the error curves at the end
+    - n_epochs: the number of passes over the training set
+
+    Returns a tuple (train_err, val_err), two lists of n_epochs classification errors in [0, 1]
+    measured at the end of each epoch on the whole training set and on the validation set.
+    """
+    ### BEGIN SOLUTION
+    D = Xtr.shape[1]
+    Wi, bi = np.random.randn(D, h) / np.sqrt(D), np.zeros(h)
+    Wo, bo = np.random.randn(h) / np.sqrt(h), np.zeros(1)
+
+    def error(X, Y):
+        _, Yo, _ = nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)
+        return float(np.mean(np.where(Yo > 0, 1.0, -1.0) != Y))
+
+    train_err, val_err = [], []
+    for epoch in range(n_epochs):
+        for n in np.random.permutation(len(Xtr)):
+            grads = gradient_nn(Xtr[n:n + 1], Ytr[n:n + 1], Wi, bi, Wo, bo)
+            for param, grad in zip((Wi, bi, Wo, bo), grads):
+                param -= lr * grad
+        train_err.append(error(Xtr, Ytr))
+        val_err.append(error(Xval, Yval))
+    if vis:
+        fig, (ax_boundary, ax_curves) = plt.subplots(1, 2, figsize=(12, 4))
+        plot_decision_boundary(Wi, bi, Wo, bo, Xtr, Ytr, f"Decision boundary, H = {h}, lr = {lr:g}", ax_boundary)
+        epochs = np.arange(1, n_epochs + 1)
+        ax_curves.plot(epochs, train_err, "o-", label="training")
+        ax_curves.plot(epochs, val_err, "o-", label="validation")
+        ax_curves.set(xlabel="epoch", ylabel="classification error", title="Errors during training")
+        ax_curves.legend()
+        plt.show()
+    return train_err, val_err
+    ### END SOLUTION
+
+# %% tags=["tests"] id="test_train_loop_curves" points=1
+"""train_loop returns two lists of n_epochs errors in [0, 1], measured on the whole sets after each epoch."""
+np.random.seed(0)
+train_err, val_err = train_loop(Xtr[:200], Ytr[:200], Xval[:100], Yval[:100], h=5, lr=0.1, vis=False, n_epochs=3)
+assert_shape(np.asarray(train_err), (3,), name="train_err for n_epochs=3")
+assert_shape(np.asarray(val_err), (3,), name="val_err for n_epochs=3")
+assert_true(all(0 <= e <= 1 for e in list(train_err) + list(val_err)),
+            f"errors should be fractions in [0, 1]; got {train_err} and {val_err}")
+### BEGIN HIDDEN TESTS
+# The validation set is the training set with its labels flipped: every error is exactly 1 - the training error.
+np.random.seed(1)
+with quiet():
+    train_err, val_err = train_loop(Xtr[:150], Ytr[:150], Xtr[:150].copy(), -Ytr[:150], h=4, lr=0.05, vis=False,
+                                    n_epochs=4)
+assert_shape(np.asarray(train_err), (4,), name="train_err for n_epochs=4")
+assert_close(np.asarray(val_err, dtype=float), 1.0 - np.asarray(train_err, dtype=float),
+             name="validation errors on the training inputs with flipped labels (they should be 1 - train_err: "
+                  "measure the validation error on Xval, Yval, on the whole set, after each epoch)", atol=1e-12)
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_train_loop_learns" points=2
+"""train_loop learns an easy problem, and a learning rate of 0 changes nothing."""
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(91)
+signs = rng.choice([-1.0, 1.0], size=200)
+X_easy = signs[:, None] * np.array([1.5, 1.0]) + 0.4 * rng.standard_normal((200, 2))
+for seed in (0, 1):
+    np.random.seed(seed)
+    with quiet():
+        train_err, val_err = train_loop(X_easy[:150], signs[:150], X_easy[150:], signs[150:], h=6, lr=0.1,
+                                        vis=False, n_epochs=5)
+    assert_true(train_err[-1] < 0.1 and val_err[-1] < 0.15,
+                f"train_loop should separate two well-separated blobs within 5 epochs (H = 6, lr = 0.1); "
+                f"final training error {train_err[-1]:.2f}, validation error {val_err[-1]:.2f}")
+np.random.seed(2)
+with quiet():
+    train_err, val_err = train_loop(Xtr[:100], Ytr[:100], Xval[:100], Yval[:100], h=5, lr=0.0, vis=False, n_epochs=3)
+assert_true(len(set(np.round(np.asarray(train_err, dtype=float), 12))) == 1
+            and len(set(np.round(np.asarray(val_err, dtype=float), 12))) == 1,
+            f"with lr = 0 the weights never change, so the errors should stay constant; got {train_err}, {val_err}")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Train one network and look at its decision boundary (10 hidden units, learning rate 0.02).
+
+# %%
+quick = autograder.grading()  # while grading: fewer epochs, runs and points
+n_epochs = 3 if quick else 30
+np.random.seed(0)
+train_err, val_err = train_loop(Xtr, Ytr, Xval, Yval, h=10, lr=0.02, vis=True, n_epochs=n_epochs)
+print(f"final training error {train_err[-1]:.3f}, validation error {val_err[-1]:.3f}")
+
+# %% [markdown]
+# ## 5. Experiments: the learning rate and the number of hidden units (2 points)
+#
+# SGD is random (initial weights, order of the examples), so each setting is trained 5 times; the
+# plots show the mean final validation error ± one standard deviation. (While grading, the `quick`
+# setting uses 2 runs, a few epochs and 300 training points, so the plots mean little then.)
+
+# %%
+n_runs, n_points, exp_epochs = (2, 300, 3) if quick else (5, len(Xtr), 20)
+
+def final_errors(h, lr):
+    """Final validation errors of n_runs trainings (seeds 0, 1, ...)."""
+    errors = []
+    for run in range(n_runs):
+        np.random.seed(run)
+        _, val_err = train_loop(Xtr[:n_points], Ytr[:n_points], Xval, Yval, h, lr, False, exp_epochs)
+        errors.append(val_err[-1])
+    return np.array(errors)
+
+learning_rates = [2, 0.2, 0.02, 0.002]
+lr_errors = np.array([final_errors(10, lr) for lr in learning_rates])
+hidden_units = [1, 2, 5, 7, 10, 100]
+h_errors = np.array([final_errors(h, 0.02) for h in hidden_units])
+
+fig, (ax_lr, ax_h) = plt.subplots(1, 2, figsize=(12, 4))
+ax_lr.errorbar(learning_rates, lr_errors.mean(axis=1), yerr=lr_errors.std(axis=1), fmt="o-", capsize=4)
+ax_lr.set(xscale="log", xlabel="learning rate", ylabel="final validation error",
+          title=f"Learning rate (H = 10, {exp_epochs} epochs, {n_runs} runs)")
+ax_h.errorbar(hidden_units, h_errors.mean(axis=1), yerr=h_errors.std(axis=1), fmt="o-", capsize=4)
+ax_h.set(xscale="log", xlabel="hidden units H", ylabel="final validation error",
+         title=f"Hidden units (lr = 0.02, {exp_epochs} epochs, {n_runs} runs)")
+for ax in (ax_lr, ax_h):
+    ax.grid(alpha=0.3)
+plt.show()
+for lr, errors in zip(learning_rates, lr_errors):
+    print(f"lr = {lr:<6g} validation error {errors.mean():.3f} ± {errors.std():.3f}")
+for h, errors in zip(hidden_units, h_errors):
+    print(f"H = {h:<5d} validation error {errors.mean():.3f} ± {errors.std():.3f}")
+
+# %% [markdown]
+# What do the two plots show? Explain the effect of the learning rate (too large, too small) and of
+# the number of hidden units, and why the error bars are larger for some settings.
+
+# %% [markdown] tags=["manual"] id="experiments_interpretation" points=2
+# **Learning rate** (H = 10, 20 epochs; typical values). lr = 2 is far too large: the first steps
+# overshoot, the hidden ReLUs die (negative for every input, so their gradient is 0 for ever) and the
+# network outputs a constant: 50% error, chance level, in every run. lr = 0.2 is the best here
+# (about 0.5% error, small spread). lr = 0.02 learns more slowly: after 20 epochs some runs have found
+# the curved boundary and some are still near a straight line (about 11% error), hence the large error
+# bar. lr = 0.002 is too small: every run is still near the linear solution (about 12%), with little
+# spread because they are all stuck at the same stage.
+#
+# **Hidden units** (lr = 0.02). With H = 1 the boundary is a straight line at best (about 11%), and
+# when the single unit dies the error is 50%: huge spread. H = 2 to 5 give roughly linear boundaries
+# within 20 epochs (about 11%). From H = 7 to 10, some runs bend the boundary around the moons and some
+# do not (bimodal results, large error bars). H = 100 reliably fits both moons (well below 1%): more
+# units make the boundary more flexible **and** the optimisation easier (many units start in useful
+# positions, few can all die). No overfitting shows: 1,000 points in 2-D are plenty for these sizes.
+# The spread comes from SGD's randomness (initialisation, order of the examples), which matters most
+# when a setting sits on the edge between two outcomes.
