@@ -47,6 +47,19 @@ def my_convolution(input_numpy, kernel_numpy):
                     out[n, f, i, j] = total
     return out
 
+# %% exercise="my_convolution" approach="loops, computed and returned in float32 whatever the input dtype"
+def my_convolution(input_numpy, kernel_numpy):
+    x = input_numpy.astype(np.float32)
+    k = kernel_numpy.astype(np.float32)
+    N, C, H, W = x.shape
+    F, _, KH, KW = k.shape
+    out = np.zeros((N, F, H - KH + 1, W - KW + 1), dtype=np.float32)
+    for i in range(H - KH + 1):
+        for j in range(W - KW + 1):
+            for f in range(F):
+                out[:, f, i, j] = (x[:, :, i:i + KH, j:j + KW] * k[f]).sum(axis=(1, 2, 3))
+    return out
+
 # %% exercise="my_convolution" approach="vectorised: sliding_window_view and tensordot"
 def my_convolution(input_numpy, kernel_numpy):
     from numpy.lib.stride_tricks import sliding_window_view

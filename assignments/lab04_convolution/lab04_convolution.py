@@ -131,14 +131,14 @@ def record(window):
 
 x = np.arange(30, dtype=float).reshape(5, 6)
 convolve(record, x)
-assert_true(len(windows) == 3 * 4, f"convolve(fn, x) for x of shape (5, 6) called fn {len(windows)} times; "
-                                   "expected once per position of a 3x3 window, 3 * 4 = 12 times")
 shapes = sorted({w.shape for w in windows})
 assert_true(shapes == [(3, 3)], f"convolve(fn, x) with the default size=3 gave fn windows of shape(s) {shapes}; "
                                 "expected only (3, 3)")
-expected = sorted(x[i:i + 3, j:j + 3].tobytes() for i in range(3) for j in range(4))
-assert_true(sorted(w.tobytes() for w in windows) == expected,
-            "convolve(fn, x) gave fn windows that are not the 3x3 windows of x (check the row and column ranges)")
+expected = {x[i:i + 3, j:j + 3].tobytes() for i in range(3) for j in range(4)}
+given = {w.tobytes() for w in windows}
+assert_true(given == expected, f"convolve(fn, x) for x of shape (5, 6) gave fn {len(given)} different windows, "
+                               f"{len(given - expected)} of them not 3x3 windows of x, and left out {len(expected - given)} "
+                               "of its 12 windows (check the row and column ranges)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -220,7 +220,7 @@ for dtype, scale in ((np.float32, 1.0), (np.float64, 1.0), (np.float64, 1e3), (n
     out = my_convolution(x, w)
     assert_shape(out, reference.shape, name=label)
     assert_dtype(out, "float", name=label)
-    assert_close(out, reference, name=label, rtol=1e-4, atol=1e-5 * scale)
+    assert_close(out, reference, name=label, rtol=1e-4, atol=1e-4 * scale)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_my_convolution_no_torch" points=1
@@ -603,7 +603,7 @@ with torch.no_grad():
 plt.figure(figsize=(8, 5.5))
 plt.imshow(response[0, 0].abs().numpy(), cmap="gray_r", vmax=float(response.abs().quantile(0.99)))
 plt.colorbar(label="|Laplacian response|")
-plt.title("Magnitude of the Laplacian of the image (dark = strong response)")
+plt.title("|Laplacian| of the image (dark = strong response)")
 plt.xlabel("column (pixel)")
 plt.ylabel("row (pixel)")
 plt.show()
@@ -705,8 +705,10 @@ plt.show()
 # Each output pixel is the maximum of a 15×15 neighbourhood, per channel: bright regions grow by about
 # 7 pixels on every side (a morphological dilation) and dark details thinner than the window (branches,
 # gaps, window frames) disappear, so the image looks blocky and lighter, with less detail. Its size
-# shrinks by 14 pixels in each direction (427×640 → 413×626). The output barely changes when the input
-# shifts by a few pixels: pooling makes the features tolerant to small translations.
+# shrinks by 14 pixels in each direction (427×640 → 413×626). Each channel is pooled on its own, so a pixel
+# can combine maxima from different places, giving colours that were not in the input (light halos).
+# The output barely changes when the input shifts by a few pixels: pooling makes the features tolerant
+# to small translations.
 
 # %% [markdown]
 # **6d. (2 points)** Look back at Lab 1 (the input `X1` and the kernels `W1`, `W2` above): why do the
@@ -737,20 +739,27 @@ plt.show()
 rng = np.random.default_rng(0)
 x_shape, w_shape = ((1, 1, 6, 6), (1, 1, 3, 3)) if autograder.grading() else ((5, 3, 24, 24), (16, 3, 5, 5))
 x_np, w_np = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
-x_torch, w_torch = torch.from_numpy(x_np), torch.from_numpy(w_np)
+x_torch, w_torch = torch.from_numpy(x_np), torch.from_numpy(w_np)  # the same float64 numbers for torch
+
+
+def best_time(fn, budget=0.5):
+    """The fastest of several runs of fn() (the least disturbed by other programs), in seconds."""
+    times = []
+    while not times or (sum(times) < budget and len(times) < 100):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
 try:
-    start = time.perf_counter()
-    my_convolution(x_np, w_np)
-    yours = time.perf_counter() - start
+    yours = best_time(lambda: my_convolution(x_np, w_np))
 except (NotImplementedError, NameError):
     print("my_convolution is not written yet: come back here after exercise 2.")
 else:
-    repeats = 20
-    start = time.perf_counter()
-    for _ in range(repeats):
-        torch.conv2d(x_torch, w_torch)
-    theirs = (time.perf_counter() - start) / repeats
-    print(f"input {x_shape}, kernels {w_shape}")
-    print(f"my_convolution: {yours * 1e3:8.2f} ms")
-    print(f"torch.conv2d:   {theirs * 1e3:8.2f} ms")
-    print(f"torch is {yours / theirs:.0f}x faster")
+    theirs = best_time(lambda: torch.conv2d(x_torch, w_torch))
+    print(f"input {x_shape}, kernels {w_shape}, float64")
+    print(f"my_convolution: {yours * 1e3:9.3f} ms")
+    print(f"torch.conv2d:   {theirs * 1e3:9.3f} ms")
+    print(f"torch is {yours / theirs:.1f} times faster" if yours > theirs else
+          f"yours is {theirs / yours:.1f} times faster than torch: well vectorised!")

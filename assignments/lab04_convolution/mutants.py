@@ -215,6 +215,18 @@ def conv2d(x, w, b=None, stride=1, padding=0):
         out = out + b.reshape(1, -1, 1, 1)
     return out
 
+# %% exercise="conv2d" mistake="np.pad(x, padding) pads the batch and channel axes too"
+def conv2d(x, w, b=None, stride=1, padding=0):
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    x = np.pad(x, padding)
+    KH, KW = w.shape[2:]
+    windows = sliding_window_view(x, (KH, KW), axis=(2, 3))[:, :, ::stride, ::stride]
+    out = np.einsum("nchwab,fcab->nfhw", windows, w)  # fails: the padded x has C + 2 * padding channels
+    if b is not None:
+        out = out + b.reshape(1, -1, 1, 1)
+    return out
+
 # %% exercise="max_pool2d" mistake="overlapping windows: stride defaults to 1 instead of the window size"
 def max_pool2d(x, size, stride=None):
     from numpy.lib.stride_tricks import sliding_window_view
@@ -248,9 +260,24 @@ def max_pool2d(x, size, stride=None):
     pooled = sliding_window_view(x, (size, size), axis=(2, 3))[:, :, ::stride, ::stride].max(axis=(4, 5))
     return np.broadcast_to(pooled.max(axis=1, keepdims=True), pooled.shape)
 
+# %% exercise="max_pool2d" mistake="ceil mode: keeps the partial windows at the right and bottom borders"
+def max_pool2d(x, size, stride=None):
+    stride = size if stride is None else stride
+    N, C, H, W = x.shape
+    Ho, Wo = -(-(H - size) // stride) + 1, -(-(W - size) // stride) + 1
+    out = np.empty((N, C, Ho, Wo))
+    for i in range(Ho):
+        for j in range(Wo):
+            out[:, :, i, j] = x[:, :, i * stride:i * stride + size, j * stride:j * stride + size].max(axis=(2, 3))
+    return out
+
 # %% exercise="relu" mistake="also zeroes the positive values below 1"
 def relu(x):
     return np.where(x > 1, x, 0.0)
+
+# %% exercise="relu" mistake="sets the negative values to 0 in place and forgets to return"
+def relu(x):
+    x[x < 0] = 0
 
 # %% exercise="relu" mistake="absolute value instead of max(x, 0)"
 def relu(x):
