@@ -228,3 +228,176 @@ def train_loop(Xtr, Ytr, Xval, Yval, h, lr, vis, n_epochs):
         plot_decision_boundary(*params, Xtr, Ytr)
         plt.show()
     return errors[0], errors[1]
+
+# %% [markdown]
+# Part 2 (`part2_layers`): other correct layers, networks and gradient checks.
+
+# %% exercise="Activation" approach="dictionaries of lambdas; naive sigmoid (overflow warning, right value); derivatives from the output"
+class Activation:
+    NAMES = ("sigmoid", "tanh", "relu", "linear")
+    FUNCTIONS = {"sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)), "tanh": np.tanh,
+                 "relu": lambda x: x * (x > 0), "linear": lambda x: x}
+    SLOPES_FROM_OUTPUT = {"sigmoid": lambda y: y * (1 - y), "tanh": lambda y: 1 - y * y,
+                          "relu": lambda y: np.where(y > 0, 1.0, 0.0), "linear": np.ones_like}
+
+    def __init__(self, name):
+        self.name = name
+        self.last_input = None
+
+    def fprop(self, input):
+        self.last_input = input
+        self.last_output = self.FUNCTIONS[self.name](input)
+        return self.last_output
+
+    def bprop(self, output_grad):
+        return output_grad * self.SLOPES_FROM_OUTPUT[self.name](self.FUNCTIONS[self.name](self.last_input))
+
+# %% exercise="FullyConnectedLayer" approach="einsum and explicit loops over the batch for the gradients, randn * stddev"
+class FullyConnectedLayer(Layer, Parameterized):
+    def __init__(self, input_layer, num_units, init_stddev, activation_fun):
+        self.num_units = num_units
+        self.activation_fun = activation_fun
+        self.input_shape = input_layer.output_size()
+        self.W = np.random.randn(self.input_shape[1], num_units) * init_stddev
+        self.b = np.zeros((num_units,))
+        self.dW = None
+        self.db = None
+
+    def output_size(self):
+        return (self.input_shape[0], self.num_units)
+
+    def fprop(self, input):
+        self.X = np.array(input, dtype=float)
+        return self.activation_fun.fprop(np.einsum("nd,dm->nm", self.X, self.W) + self.b[None, :])
+
+    def bprop(self, output_grad):
+        delta = self.activation_fun.bprop(output_grad)
+        n = len(delta)
+        self.dW = np.zeros_like(self.W)
+        self.db = np.zeros_like(self.b)
+        for i in range(n):
+            self.dW += np.outer(self.X[i], delta[i]) / n
+            self.db += delta[i] / n
+        return np.einsum("nm,dm->nd", delta, self.W)
+
+    def params(self):
+        return self.W, self.b
+
+    def grad_params(self):
+        return self.dW, self.db
+
+# %% exercise="LinearOutput" approach="loss as a squared norm divided by twice the batch size"
+class LinearOutput(Layer, Loss):
+    def __init__(self, input_layer):
+        self.input_size = input_layer.output_size()
+
+    def output_size(self):
+        return self.input_size
+
+    def fprop(self, input):
+        return input.copy()
+
+    def loss(self, Y, Y_pred):
+        return np.linalg.norm(Y_pred - Y) ** 2 / (2 * Y.shape[0])
+
+    def input_grad(self, Y, Y_pred):
+        return -(Y - Y_pred)
+
+# %% exercise="SoftmaxOutput" approach="scipy.special.softmax, and the loss from the probabilities of the right classes"
+class SoftmaxOutput(Layer, Loss):
+    def __init__(self, input_layer):
+        self.input_size = input_layer.output_size()
+
+    def output_size(self):
+        return self.input_size
+
+    def fprop(self, input):
+        import scipy.special
+        return scipy.special.softmax(input, axis=1)
+
+    def loss(self, Y, Y_pred):
+        right = Y_pred[np.arange(len(Y)), np.argmax(Y, axis=1)]
+        return -np.log(right).mean()
+
+    def input_grad(self, Y, Y_pred):
+        grad = Y_pred.copy()
+        grad[np.arange(len(Y)), np.argmax(Y, axis=1)] -= 1
+        return grad
+
+# %% exercise="NeuralNetwork" approach="index loops, no shuffling, CS231n elementwise max relative error with a flat view"
+class NeuralNetwork:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def loss(self, X, Y):
+        return self.layers[-1].loss(Y, self.predict(X))
+
+    def predict(self, X):
+        for i in range(len(self.layers)):
+            X = self.layers[i].fprop(X)
+        return X
+
+    def backpropagate(self, Y, Y_pred):
+        grad = self.layers[-1].input_grad(Y, Y_pred)
+        for i in range(len(self.layers) - 2, -1, -1):
+            grad = self.layers[i].bprop(grad)
+        return grad
+
+    def classification_error(self, X, Y):
+        wrong = 0
+        for scores, target in zip(self.predict(X), Y):
+            wrong += int(np.argmax(scores) != np.argmax(target))
+        return wrong / len(X)
+
+    def sgd_epoch(self, X, Y, learning_rate, batch_size):
+        for start in range(0, X.shape[0], batch_size):
+            Y_pred = self.predict(X[start:start + batch_size])
+            self.backpropagate(Y[start:start + batch_size], Y_pred)
+            for layer in self.layers:
+                if hasattr(layer, "grad_params"):
+                    params, grads = layer.params(), layer.grad_params()
+                    for k in range(len(params)):
+                        params[k][...] = params[k] - learning_rate * grads[k]
+
+    def train(self, X, Y, learning_rate=0.1, max_epochs=10, batch_size=64, X_valid=None, Y_valid=None,
+              augment=None):
+        history = {"train_loss": [], "train_error": [], "valid_error": []}
+        for epoch in range(max_epochs):
+            X_epoch = augment(X) if augment is not None else X
+            self.sgd_epoch(X_epoch, Y, learning_rate, batch_size)
+            history["train_loss"].append(float(self.loss(X, Y)))
+            history["train_error"].append(self.classification_error(X, Y))
+            if X_valid is not None and Y_valid is not None:
+                history["valid_error"].append(self.classification_error(X_valid, Y_valid))
+            print(epoch, history["train_loss"][-1])
+        return history
+
+    def check_gradients(self, X, Y, epsilon=1e-5):
+        errors = []
+        for layer in self.layers:
+            if not isinstance(layer, Parameterized):
+                continue
+            for p in range(len(layer.params())):
+                param = layer.params()[p]
+                flat = param.reshape(-1)  # a view: writing into it changes the layer
+                numerical = np.zeros(flat.size)
+                for i in range(flat.size):
+                    flat[i] += epsilon
+                    plus = self.loss(X, Y)
+                    flat[i] -= 2 * epsilon
+                    minus = self.loss(X, Y)
+                    flat[i] += epsilon
+                    numerical[i] = (plus - minus) / (2 * epsilon)
+                self.backpropagate(Y, self.predict(X))
+                analytic = layer.grad_params()[p].reshape(-1)
+                error = np.max(np.abs(analytic - numerical) / np.maximum(1e-8, np.abs(analytic) + np.abs(numerical)))
+                print("parameter", p, "of", type(layer).__name__, "relative error", error)
+                errors.append(error)
+        return errors
+
+# %% exercise="build_mnist_network" approach="layers built one by one with named variables, randn-based He constant"
+def build_mnist_network(n_hidden=256, output_stddev=0.01):
+    inputs = InputLayer((None, 28 * 28))
+    hidden = FullyConnectedLayer(inputs, n_hidden, (2 / (28 * 28)) ** 0.5, Activation("relu"))
+    scores = FullyConnectedLayer(hidden, 10, output_stddev, Activation("linear"))
+    return NeuralNetwork([inputs, hidden, scores, SoftmaxOutput(scores)])

@@ -463,3 +463,879 @@ def train_loop(Xtr, Ytr, Xval, Yval, h, lr, vis, n_epochs):
         train_acc.append(accuracy(Xtr, Ytr))
         val_acc.append(accuracy(Xval, Yval))
     return train_acc, val_acc
+
+# %% [markdown]
+# Part 2 (`part2_layers`): wrong layers, output layers, network methods and MNIST networks.
+
+# %% exercise="Activation" mistake="ReLU derivative taken as 1 everywhere, also at negative inputs"
+class Activation:
+    NAMES = ("sigmoid", "tanh", "relu", "linear")
+
+    def __init__(self, name):
+        self.name = name
+        self.last_input = None
+
+    def fprop(self, input):
+        self.last_input = input
+        functions = {"sigmoid": lambda x: 1 / (1 + np.exp(-x)), "tanh": np.tanh,
+                     "relu": lambda x: np.maximum(x, 0), "linear": lambda x: x}
+        return functions[self.name](input)
+
+    def bprop(self, output_grad):
+        x = self.last_input
+        if self.name == "sigmoid":
+            s = 1 / (1 + np.exp(-x))
+            return output_grad * s * (1 - s)
+        if self.name == "tanh":
+            return output_grad * (1 - np.tanh(x) ** 2)
+        return output_grad * np.ones_like(x)
+
+# %% exercise="Activation" mistake="tanh derivative 1 - tanh(x), the square forgotten"
+class Activation:
+    NAMES = ("sigmoid", "tanh", "relu", "linear")
+
+    def __init__(self, name):
+        self.name = name
+        self.last_input = None
+
+    def fprop(self, input):
+        self.last_input = input
+        functions = {"sigmoid": lambda x: 1 / (1 + np.exp(-x)), "tanh": np.tanh,
+                     "relu": lambda x: np.maximum(x, 0), "linear": lambda x: x}
+        return functions[self.name](input)
+
+    def bprop(self, output_grad):
+        x = self.last_input
+        if self.name == "sigmoid":
+            s = 1 / (1 + np.exp(-x))
+            return output_grad * s * (1 - s)
+        if self.name == "tanh":
+            return output_grad * (1 - np.tanh(x))
+        if self.name == "relu":
+            return output_grad * (x > 0)
+        return output_grad
+
+# %% exercise="Activation" mistake="sigmoid derivative x (1 - x) evaluated at the input instead of the output"
+class Activation:
+    NAMES = ("sigmoid", "tanh", "relu", "linear")
+
+    def __init__(self, name):
+        self.name = name
+        self.last_input = None
+
+    def fprop(self, input):
+        self.last_input = input
+        functions = {"sigmoid": lambda x: 1 / (1 + np.exp(-x)), "tanh": np.tanh,
+                     "relu": lambda x: np.maximum(x, 0), "linear": lambda x: x}
+        return functions[self.name](input)
+
+    def bprop(self, output_grad):
+        x = self.last_input
+        if self.name == "sigmoid":
+            return output_grad * x * (1 - x)
+        if self.name == "tanh":
+            return output_grad * (1 - np.tanh(x) ** 2)
+        if self.name == "relu":
+            return output_grad * (x > 0)
+        return output_grad
+
+# %% exercise="FullyConnectedLayer" mistake="dW summed over the batch: the division by the batch size is missing"
+class FullyConnectedLayer(Layer, Parameterized):
+    def __init__(self, input_layer, num_units, init_stddev, activation_fun):
+        self.num_units, self.activation_fun = num_units, activation_fun
+        self.input_shape = input_layer.output_size()
+        self.W = np.random.normal(0.0, init_stddev, (self.input_shape[1], num_units))
+        self.b = np.zeros(num_units)
+        self.dW = self.db = None
+
+    def output_size(self):
+        return (self.input_shape[0], self.num_units)
+
+    def fprop(self, input):
+        self.last_input = input
+        return self.activation_fun.fprop(input @ self.W + self.b)
+
+    def bprop(self, output_grad):
+        delta = self.activation_fun.bprop(output_grad)
+        self.dW = self.last_input.T @ delta
+        self.db = delta.mean(axis=0)
+        return delta @ self.W.T
+
+    def params(self):
+        return [self.W, self.b]
+
+    def grad_params(self):
+        return [self.dW, self.db]
+
+# %% exercise="FullyConnectedLayer" mistake="bias gradient summed over the batch instead of averaged"
+class FullyConnectedLayer(Layer, Parameterized):
+    def __init__(self, input_layer, num_units, init_stddev, activation_fun):
+        self.num_units, self.activation_fun = num_units, activation_fun
+        self.input_shape = input_layer.output_size()
+        self.W = np.random.normal(0.0, init_stddev, (self.input_shape[1], num_units))
+        self.b = np.zeros(num_units)
+        self.dW = self.db = None
+
+    def output_size(self):
+        return (self.input_shape[0], self.num_units)
+
+    def fprop(self, input):
+        self.last_input = input
+        return self.activation_fun.fprop(input @ self.W + self.b)
+
+    def bprop(self, output_grad):
+        delta = self.activation_fun.bprop(output_grad)
+        self.dW = self.last_input.T @ delta / len(delta)
+        self.db = delta.sum(axis=0)
+        return delta @ self.W.T
+
+    def params(self):
+        return [self.W, self.b]
+
+    def grad_params(self):
+        return [self.dW, self.db]
+
+# %% exercise="FullyConnectedLayer" mistake="transposed weight gradient: delta^T X / N, shape (M, D)"
+class FullyConnectedLayer(Layer, Parameterized):
+    def __init__(self, input_layer, num_units, init_stddev, activation_fun):
+        self.num_units, self.activation_fun = num_units, activation_fun
+        self.input_shape = input_layer.output_size()
+        self.W = np.random.normal(0.0, init_stddev, (self.input_shape[1], num_units))
+        self.b = np.zeros(num_units)
+        self.dW = self.db = None
+
+    def output_size(self):
+        return (self.input_shape[0], self.num_units)
+
+    def fprop(self, input):
+        self.last_input = input
+        return self.activation_fun.fprop(input @ self.W + self.b)
+
+    def bprop(self, output_grad):
+        delta = self.activation_fun.bprop(output_grad)
+        self.dW = delta.T @ self.last_input / len(delta)
+        self.db = delta.mean(axis=0)
+        return delta @ self.W.T
+
+    def params(self):
+        return [self.W, self.b]
+
+    def grad_params(self):
+        return [self.dW, self.db]
+
+# %% exercise="FullyConnectedLayer" mistake="input gradient output_grad W^T: the activation's derivative is skipped"
+class FullyConnectedLayer(Layer, Parameterized):
+    def __init__(self, input_layer, num_units, init_stddev, activation_fun):
+        self.num_units, self.activation_fun = num_units, activation_fun
+        self.input_shape = input_layer.output_size()
+        self.W = np.random.normal(0.0, init_stddev, (self.input_shape[1], num_units))
+        self.b = np.zeros(num_units)
+        self.dW = self.db = None
+
+    def output_size(self):
+        return (self.input_shape[0], self.num_units)
+
+    def fprop(self, input):
+        self.last_input = input
+        return self.activation_fun.fprop(input @ self.W + self.b)
+
+    def bprop(self, output_grad):
+        delta = self.activation_fun.bprop(output_grad)
+        self.dW = self.last_input.T @ delta / len(delta)
+        self.db = delta.mean(axis=0)
+        return output_grad @ self.W.T
+
+    def params(self):
+        return [self.W, self.b]
+
+    def grad_params(self):
+        return [self.dW, self.db]
+
+# %% exercise="FullyConnectedLayer" mistake="W drawn with init_stddev as the variance (std = sqrt(init_stddev))"
+class FullyConnectedLayer(Layer, Parameterized):
+    def __init__(self, input_layer, num_units, init_stddev, activation_fun):
+        self.num_units, self.activation_fun = num_units, activation_fun
+        self.input_shape = input_layer.output_size()
+        self.W = np.random.normal(0.0, np.sqrt(init_stddev), (self.input_shape[1], num_units))
+        self.b = np.zeros(num_units)
+        self.dW = self.db = None
+
+    def output_size(self):
+        return (self.input_shape[0], self.num_units)
+
+    def fprop(self, input):
+        self.last_input = input
+        return self.activation_fun.fprop(input @ self.W + self.b)
+
+    def bprop(self, output_grad):
+        delta = self.activation_fun.bprop(output_grad)
+        self.dW = self.last_input.T @ delta / len(delta)
+        self.db = delta.mean(axis=0)
+        return delta @ self.W.T
+
+    def params(self):
+        return [self.W, self.b]
+
+    def grad_params(self):
+        return [self.dW, self.db]
+
+# %% exercise="FullyConnectedLayer" mistake="params() returns copies, so updates never reach the layer"
+class FullyConnectedLayer(Layer, Parameterized):
+    def __init__(self, input_layer, num_units, init_stddev, activation_fun):
+        self.num_units, self.activation_fun = num_units, activation_fun
+        self.input_shape = input_layer.output_size()
+        self.W = np.random.normal(0.0, init_stddev, (self.input_shape[1], num_units))
+        self.b = np.zeros(num_units)
+        self.dW = self.db = None
+
+    def output_size(self):
+        return (self.input_shape[0], self.num_units)
+
+    def fprop(self, input):
+        self.last_input = input
+        return self.activation_fun.fprop(input @ self.W + self.b)
+
+    def bprop(self, output_grad):
+        delta = self.activation_fun.bprop(output_grad)
+        self.dW = self.last_input.T @ delta / len(delta)
+        self.db = delta.mean(axis=0)
+        return delta @ self.W.T
+
+    def params(self):
+        return [self.W.copy(), self.b.copy()]
+
+    def grad_params(self):
+        return [self.dW, self.db]
+
+# %% exercise="LinearOutput" mistake="squared loss summed over the batch instead of averaged"
+class LinearOutput(Layer, Loss):
+    def __init__(self, input_layer):
+        self.input_size = input_layer.output_size()
+
+    def output_size(self):
+        return self.input_size
+
+    def fprop(self, input):
+        return input
+
+    def loss(self, Y, Y_pred):
+        return 0.5 * np.sum((Y_pred - Y) ** 2)
+
+    def input_grad(self, Y, Y_pred):
+        return Y_pred - Y
+
+# %% exercise="LinearOutput" mistake="input gradient with the sign flipped (Y - Y_pred)"
+class LinearOutput(Layer, Loss):
+    def __init__(self, input_layer):
+        self.input_size = input_layer.output_size()
+
+    def output_size(self):
+        return self.input_size
+
+    def fprop(self, input):
+        return input
+
+    def loss(self, Y, Y_pred):
+        return np.mean(0.5 * np.sum((Y_pred - Y) ** 2, axis=1))
+
+    def input_grad(self, Y, Y_pred):
+        return Y - Y_pred
+
+# %% exercise="SoftmaxOutput" mistake="input gradient without subtracting the target: returns Y_pred"
+class SoftmaxOutput(Layer, Loss):
+    def __init__(self, input_layer):
+        self.input_size = input_layer.output_size()
+
+    def output_size(self):
+        return self.input_size
+
+    def fprop(self, input):
+        e = np.exp(input - input.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def loss(self, Y, Y_pred):
+        return -np.mean(np.sum(Y * np.log(Y_pred), axis=1))
+
+    def input_grad(self, Y, Y_pred):
+        return Y_pred
+
+# %% exercise="SoftmaxOutput" mistake="unstable softmax: exp overflows to nan for scores of magnitude 1000"
+class SoftmaxOutput(Layer, Loss):
+    def __init__(self, input_layer):
+        self.input_size = input_layer.output_size()
+
+    def output_size(self):
+        return self.input_size
+
+    def fprop(self, input):
+        e = np.exp(input)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def loss(self, Y, Y_pred):
+        return -np.mean(np.sum(Y * np.log(Y_pred), axis=1))
+
+    def input_grad(self, Y, Y_pred):
+        return Y_pred - Y
+
+# %% exercise="SoftmaxOutput" mistake="softmax normalised over the batch axis (axis=0) instead of each row"
+class SoftmaxOutput(Layer, Loss):
+    def __init__(self, input_layer):
+        self.input_size = input_layer.output_size()
+
+    def output_size(self):
+        return self.input_size
+
+    def fprop(self, input):
+        e = np.exp(input - input.max(axis=0, keepdims=True))
+        return e / e.sum(axis=0, keepdims=True)
+
+    def loss(self, Y, Y_pred):
+        return -np.mean(np.sum(Y * np.log(Y_pred), axis=1))
+
+    def input_grad(self, Y, Y_pred):
+        return Y_pred - Y
+
+# %% exercise="SoftmaxOutput" mistake="loss summed over the batch instead of averaged"
+class SoftmaxOutput(Layer, Loss):
+    def __init__(self, input_layer):
+        self.input_size = input_layer.output_size()
+
+    def output_size(self):
+        return self.input_size
+
+    def fprop(self, input):
+        e = np.exp(input - input.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def loss(self, Y, Y_pred):
+        return -np.sum(Y * np.log(Y_pred))
+
+    def input_grad(self, Y, Y_pred):
+        return Y_pred - Y
+
+# %% exercise="NeuralNetwork" mistake="check_gradients with forward differences (L(p + eps) - L(p)) / eps where central ones were asked"
+class NeuralNetwork:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def loss(self, X, Y):
+        return self.layers[-1].loss(Y, self.predict(X))
+
+    def predict(self, X):
+        for layer in self.layers:
+            X = layer.fprop(X)
+        return X
+
+    def backpropagate(self, Y, Y_pred):
+        grad = self.layers[-1].input_grad(Y, Y_pred)
+        for layer in self.layers[-2::-1]:
+            grad = layer.bprop(grad)
+        return grad
+
+    def classification_error(self, X, Y):
+        return np.mean(np.argmax(self.predict(X), axis=1) != np.argmax(Y, axis=1))
+
+    def sgd_epoch(self, X, Y, learning_rate, batch_size):
+        order = np.random.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            self.backpropagate(Y[batch], self.predict(X[batch]))
+            for layer in self.layers:
+                if isinstance(layer, Parameterized):
+                    for param, grad in zip(layer.params(), layer.grad_params()):
+                        param -= learning_rate * grad
+
+    def train(self, X, Y, learning_rate=0.1, max_epochs=10, batch_size=64, X_valid=None, Y_valid=None,
+              augment=None):
+        history = {"train_loss": [], "train_error": [], "valid_error": []}
+        for epoch in range(max_epochs):
+            self.sgd_epoch(X if augment is None else augment(X), Y, learning_rate, batch_size)
+            history["train_loss"].append(self.loss(X, Y))
+            history["train_error"].append(self.classification_error(X, Y))
+            if X_valid is not None:
+                history["valid_error"].append(self.classification_error(X_valid, Y_valid))
+        return history
+
+    def check_gradients(self, X, Y, epsilon=1e-5):
+        errors = []
+        self.backpropagate(Y, self.predict(X))
+        for layer in self.layers:
+            if isinstance(layer, Parameterized):
+                for param, grad in zip(layer.params(), layer.grad_params()):
+                    grad = grad.copy()
+                    numerical = np.zeros_like(param)
+                    for i in np.ndindex(param.shape):
+                        old = param[i]
+                        param[i] = old + epsilon
+                        plus = self.loss(X, Y)
+                        param[i] = old
+                        numerical[i] = (plus - self.loss(X, Y)) / epsilon
+                    errors.append(np.linalg.norm(grad - numerical) /
+                                  max(np.linalg.norm(grad) + np.linalg.norm(numerical), 1e-12))
+        return errors
+
+# %% exercise="NeuralNetwork" mistake="check_gradients compares backprop with itself (re-reads grad_params), so it never flags a broken layer"
+class NeuralNetwork:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def loss(self, X, Y):
+        return self.layers[-1].loss(Y, self.predict(X))
+
+    def predict(self, X):
+        for layer in self.layers:
+            X = layer.fprop(X)
+        return X
+
+    def backpropagate(self, Y, Y_pred):
+        grad = self.layers[-1].input_grad(Y, Y_pred)
+        for layer in self.layers[-2::-1]:
+            grad = layer.bprop(grad)
+        return grad
+
+    def classification_error(self, X, Y):
+        return np.mean(np.argmax(self.predict(X), axis=1) != np.argmax(Y, axis=1))
+
+    def sgd_epoch(self, X, Y, learning_rate, batch_size):
+        order = np.random.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            self.backpropagate(Y[batch], self.predict(X[batch]))
+            for layer in self.layers:
+                if isinstance(layer, Parameterized):
+                    for param, grad in zip(layer.params(), layer.grad_params()):
+                        param -= learning_rate * grad
+
+    def train(self, X, Y, learning_rate=0.1, max_epochs=10, batch_size=64, X_valid=None, Y_valid=None,
+              augment=None):
+        history = {"train_loss": [], "train_error": [], "valid_error": []}
+        for epoch in range(max_epochs):
+            self.sgd_epoch(X if augment is None else augment(X), Y, learning_rate, batch_size)
+            history["train_loss"].append(self.loss(X, Y))
+            history["train_error"].append(self.classification_error(X, Y))
+            if X_valid is not None:
+                history["valid_error"].append(self.classification_error(X_valid, Y_valid))
+        return history
+
+    def check_gradients(self, X, Y, epsilon=1e-5):
+        errors = []
+        self.backpropagate(Y, self.predict(X))
+        for layer in self.layers:
+            if isinstance(layer, Parameterized):
+                for param, grad in zip(layer.params(), layer.grad_params()):
+                    grad = grad.copy()
+                    numerical = np.zeros_like(param)
+                    for i in np.ndindex(param.shape):
+                        old = param[i]
+                        param[i] = old + epsilon
+                        plus = self.loss(X, Y)
+                        param[i] = old - epsilon
+                        minus = self.loss(X, Y)
+                        param[i] = old
+                        numerical[i] = (plus - minus) / (2 * epsilon)
+                    self.backpropagate(Y, self.predict(X))
+                    numerical = layer.grad_params()[len(errors) % 2]
+                    errors.append(np.linalg.norm(grad - numerical) /
+                                  max(np.linalg.norm(grad) + np.linalg.norm(numerical), 1e-12))
+        return errors
+
+# %% exercise="NeuralNetwork" mistake="check_gradients forgets to put each perturbed value back (parameters drift by -epsilon)"
+class NeuralNetwork:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def loss(self, X, Y):
+        return self.layers[-1].loss(Y, self.predict(X))
+
+    def predict(self, X):
+        for layer in self.layers:
+            X = layer.fprop(X)
+        return X
+
+    def backpropagate(self, Y, Y_pred):
+        grad = self.layers[-1].input_grad(Y, Y_pred)
+        for layer in self.layers[-2::-1]:
+            grad = layer.bprop(grad)
+        return grad
+
+    def classification_error(self, X, Y):
+        return np.mean(np.argmax(self.predict(X), axis=1) != np.argmax(Y, axis=1))
+
+    def sgd_epoch(self, X, Y, learning_rate, batch_size):
+        order = np.random.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            self.backpropagate(Y[batch], self.predict(X[batch]))
+            for layer in self.layers:
+                if isinstance(layer, Parameterized):
+                    for param, grad in zip(layer.params(), layer.grad_params()):
+                        param -= learning_rate * grad
+
+    def train(self, X, Y, learning_rate=0.1, max_epochs=10, batch_size=64, X_valid=None, Y_valid=None,
+              augment=None):
+        history = {"train_loss": [], "train_error": [], "valid_error": []}
+        for epoch in range(max_epochs):
+            self.sgd_epoch(X if augment is None else augment(X), Y, learning_rate, batch_size)
+            history["train_loss"].append(self.loss(X, Y))
+            history["train_error"].append(self.classification_error(X, Y))
+            if X_valid is not None:
+                history["valid_error"].append(self.classification_error(X_valid, Y_valid))
+        return history
+
+    def check_gradients(self, X, Y, epsilon=1e-5):
+        errors = []
+        self.backpropagate(Y, self.predict(X))
+        for layer in self.layers:
+            if isinstance(layer, Parameterized):
+                for param, grad in zip(layer.params(), layer.grad_params()):
+                    grad = grad.copy()
+                    numerical = np.zeros_like(param)
+                    for i in np.ndindex(param.shape):
+                        old = param[i]
+                        param[i] = old + epsilon
+                        plus = self.loss(X, Y)
+                        param[i] = old - epsilon
+                        minus = self.loss(X, Y)
+                        numerical[i] = (plus - minus) / (2 * epsilon)
+                    errors.append(np.linalg.norm(grad - numerical) /
+                                  max(np.linalg.norm(grad) + np.linalg.norm(numerical), 1e-12))
+        return errors
+
+# %% exercise="NeuralNetwork" mistake="sgd_epoch steps up the gradient: p += learning_rate * grad"
+class NeuralNetwork:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def loss(self, X, Y):
+        return self.layers[-1].loss(Y, self.predict(X))
+
+    def predict(self, X):
+        for layer in self.layers:
+            X = layer.fprop(X)
+        return X
+
+    def backpropagate(self, Y, Y_pred):
+        grad = self.layers[-1].input_grad(Y, Y_pred)
+        for layer in self.layers[-2::-1]:
+            grad = layer.bprop(grad)
+        return grad
+
+    def classification_error(self, X, Y):
+        return np.mean(np.argmax(self.predict(X), axis=1) != np.argmax(Y, axis=1))
+
+    def sgd_epoch(self, X, Y, learning_rate, batch_size):
+        order = np.random.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            self.backpropagate(Y[batch], self.predict(X[batch]))
+            for layer in self.layers:
+                if isinstance(layer, Parameterized):
+                    for param, grad in zip(layer.params(), layer.grad_params()):
+                        param += learning_rate * grad
+
+    def train(self, X, Y, learning_rate=0.1, max_epochs=10, batch_size=64, X_valid=None, Y_valid=None,
+              augment=None):
+        history = {"train_loss": [], "train_error": [], "valid_error": []}
+        for epoch in range(max_epochs):
+            self.sgd_epoch(X if augment is None else augment(X), Y, learning_rate, batch_size)
+            history["train_loss"].append(self.loss(X, Y))
+            history["train_error"].append(self.classification_error(X, Y))
+            if X_valid is not None:
+                history["valid_error"].append(self.classification_error(X_valid, Y_valid))
+        return history
+
+    def check_gradients(self, X, Y, epsilon=1e-5):
+        errors = []
+        self.backpropagate(Y, self.predict(X))
+        for layer in self.layers:
+            if isinstance(layer, Parameterized):
+                for param, grad in zip(layer.params(), layer.grad_params()):
+                    grad = grad.copy()
+                    numerical = np.zeros_like(param)
+                    for i in np.ndindex(param.shape):
+                        old = param[i]
+                        param[i] = old + epsilon
+                        plus = self.loss(X, Y)
+                        param[i] = old - epsilon
+                        minus = self.loss(X, Y)
+                        param[i] = old
+                        numerical[i] = (plus - minus) / (2 * epsilon)
+                    errors.append(np.linalg.norm(grad - numerical) /
+                                  max(np.linalg.norm(grad) + np.linalg.norm(numerical), 1e-12))
+        return errors
+
+# %% exercise="NeuralNetwork" mistake="backpropagate runs bprop from the first layer to the last"
+class NeuralNetwork:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def loss(self, X, Y):
+        return self.layers[-1].loss(Y, self.predict(X))
+
+    def predict(self, X):
+        for layer in self.layers:
+            X = layer.fprop(X)
+        return X
+
+    def backpropagate(self, Y, Y_pred):
+        grad = self.layers[-1].input_grad(Y, Y_pred)
+        for layer in self.layers[:-1]:
+            grad = layer.bprop(grad)
+        return grad
+
+    def classification_error(self, X, Y):
+        return np.mean(np.argmax(self.predict(X), axis=1) != np.argmax(Y, axis=1))
+
+    def sgd_epoch(self, X, Y, learning_rate, batch_size):
+        order = np.random.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            self.backpropagate(Y[batch], self.predict(X[batch]))
+            for layer in self.layers:
+                if isinstance(layer, Parameterized):
+                    for param, grad in zip(layer.params(), layer.grad_params()):
+                        param -= learning_rate * grad
+
+    def train(self, X, Y, learning_rate=0.1, max_epochs=10, batch_size=64, X_valid=None, Y_valid=None,
+              augment=None):
+        history = {"train_loss": [], "train_error": [], "valid_error": []}
+        for epoch in range(max_epochs):
+            self.sgd_epoch(X if augment is None else augment(X), Y, learning_rate, batch_size)
+            history["train_loss"].append(self.loss(X, Y))
+            history["train_error"].append(self.classification_error(X, Y))
+            if X_valid is not None:
+                history["valid_error"].append(self.classification_error(X_valid, Y_valid))
+        return history
+
+    def check_gradients(self, X, Y, epsilon=1e-5):
+        errors = []
+        self.backpropagate(Y, self.predict(X))
+        for layer in self.layers:
+            if isinstance(layer, Parameterized):
+                for param, grad in zip(layer.params(), layer.grad_params()):
+                    grad = grad.copy()
+                    numerical = np.zeros_like(param)
+                    for i in np.ndindex(param.shape):
+                        old = param[i]
+                        param[i] = old + epsilon
+                        plus = self.loss(X, Y)
+                        param[i] = old - epsilon
+                        minus = self.loss(X, Y)
+                        param[i] = old
+                        numerical[i] = (plus - minus) / (2 * epsilon)
+                    errors.append(np.linalg.norm(grad - numerical) /
+                                  max(np.linalg.norm(grad) + np.linalg.norm(numerical), 1e-12))
+        return errors
+
+# %% exercise="NeuralNetwork" mistake="classification_error returns the accuracy (fraction right) instead of the error"
+class NeuralNetwork:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def loss(self, X, Y):
+        return self.layers[-1].loss(Y, self.predict(X))
+
+    def predict(self, X):
+        for layer in self.layers:
+            X = layer.fprop(X)
+        return X
+
+    def backpropagate(self, Y, Y_pred):
+        grad = self.layers[-1].input_grad(Y, Y_pred)
+        for layer in self.layers[-2::-1]:
+            grad = layer.bprop(grad)
+        return grad
+
+    def classification_error(self, X, Y):
+        return np.mean(np.argmax(self.predict(X), axis=1) == np.argmax(Y, axis=1))
+
+    def sgd_epoch(self, X, Y, learning_rate, batch_size):
+        order = np.random.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            self.backpropagate(Y[batch], self.predict(X[batch]))
+            for layer in self.layers:
+                if isinstance(layer, Parameterized):
+                    for param, grad in zip(layer.params(), layer.grad_params()):
+                        param -= learning_rate * grad
+
+    def train(self, X, Y, learning_rate=0.1, max_epochs=10, batch_size=64, X_valid=None, Y_valid=None,
+              augment=None):
+        history = {"train_loss": [], "train_error": [], "valid_error": []}
+        for epoch in range(max_epochs):
+            self.sgd_epoch(X if augment is None else augment(X), Y, learning_rate, batch_size)
+            history["train_loss"].append(self.loss(X, Y))
+            history["train_error"].append(self.classification_error(X, Y))
+            if X_valid is not None:
+                history["valid_error"].append(self.classification_error(X_valid, Y_valid))
+        return history
+
+    def check_gradients(self, X, Y, epsilon=1e-5):
+        errors = []
+        self.backpropagate(Y, self.predict(X))
+        for layer in self.layers:
+            if isinstance(layer, Parameterized):
+                for param, grad in zip(layer.params(), layer.grad_params()):
+                    grad = grad.copy()
+                    numerical = np.zeros_like(param)
+                    for i in np.ndindex(param.shape):
+                        old = param[i]
+                        param[i] = old + epsilon
+                        plus = self.loss(X, Y)
+                        param[i] = old - epsilon
+                        minus = self.loss(X, Y)
+                        param[i] = old
+                        numerical[i] = (plus - minus) / (2 * epsilon)
+                    errors.append(np.linalg.norm(grad - numerical) /
+                                  max(np.linalg.norm(grad) + np.linalg.norm(numerical), 1e-12))
+        return errors
+
+# %% exercise="NeuralNetwork" mistake="sgd_epoch replaces the parameters (layer.W = ...) instead of updating the arrays in place"
+class NeuralNetwork:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def loss(self, X, Y):
+        return self.layers[-1].loss(Y, self.predict(X))
+
+    def predict(self, X):
+        for layer in self.layers:
+            X = layer.fprop(X)
+        return X
+
+    def backpropagate(self, Y, Y_pred):
+        grad = self.layers[-1].input_grad(Y, Y_pred)
+        for layer in self.layers[-2::-1]:
+            grad = layer.bprop(grad)
+        return grad
+
+    def classification_error(self, X, Y):
+        return np.mean(np.argmax(self.predict(X), axis=1) != np.argmax(Y, axis=1))
+
+    def sgd_epoch(self, X, Y, learning_rate, batch_size):
+        order = np.random.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            self.backpropagate(Y[batch], self.predict(X[batch]))
+            for layer in self.layers:
+                if isinstance(layer, Parameterized):
+                    layer.W = layer.W - learning_rate * layer.dW
+                    layer.b = layer.b - learning_rate * layer.db
+
+    def train(self, X, Y, learning_rate=0.1, max_epochs=10, batch_size=64, X_valid=None, Y_valid=None,
+              augment=None):
+        history = {"train_loss": [], "train_error": [], "valid_error": []}
+        for epoch in range(max_epochs):
+            self.sgd_epoch(X if augment is None else augment(X), Y, learning_rate, batch_size)
+            history["train_loss"].append(self.loss(X, Y))
+            history["train_error"].append(self.classification_error(X, Y))
+            if X_valid is not None:
+                history["valid_error"].append(self.classification_error(X_valid, Y_valid))
+        return history
+
+    def check_gradients(self, X, Y, epsilon=1e-5):
+        errors = []
+        self.backpropagate(Y, self.predict(X))
+        for layer in self.layers:
+            if isinstance(layer, Parameterized):
+                for param, grad in zip(layer.params(), layer.grad_params()):
+                    grad = grad.copy()
+                    numerical = np.zeros_like(param)
+                    for i in np.ndindex(param.shape):
+                        old = param[i]
+                        param[i] = old + epsilon
+                        plus = self.loss(X, Y)
+                        param[i] = old - epsilon
+                        minus = self.loss(X, Y)
+                        param[i] = old
+                        numerical[i] = (plus - minus) / (2 * epsilon)
+                    errors.append(np.linalg.norm(grad - numerical) /
+                                  max(np.linalg.norm(grad) + np.linalg.norm(numerical), 1e-12))
+        return errors
+
+# %% exercise="NeuralNetwork" mistake="train records the loss before each epoch's updates (history lags one epoch behind)"
+class NeuralNetwork:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def loss(self, X, Y):
+        return self.layers[-1].loss(Y, self.predict(X))
+
+    def predict(self, X):
+        for layer in self.layers:
+            X = layer.fprop(X)
+        return X
+
+    def backpropagate(self, Y, Y_pred):
+        grad = self.layers[-1].input_grad(Y, Y_pred)
+        for layer in self.layers[-2::-1]:
+            grad = layer.bprop(grad)
+        return grad
+
+    def classification_error(self, X, Y):
+        return np.mean(np.argmax(self.predict(X), axis=1) != np.argmax(Y, axis=1))
+
+    def sgd_epoch(self, X, Y, learning_rate, batch_size):
+        order = np.random.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            self.backpropagate(Y[batch], self.predict(X[batch]))
+            for layer in self.layers:
+                if isinstance(layer, Parameterized):
+                    for param, grad in zip(layer.params(), layer.grad_params()):
+                        param -= learning_rate * grad
+
+    def train(self, X, Y, learning_rate=0.1, max_epochs=10, batch_size=64, X_valid=None, Y_valid=None,
+              augment=None):
+        history = {"train_loss": [], "train_error": [], "valid_error": []}
+        for epoch in range(max_epochs):
+            history["train_loss"].append(self.loss(X, Y))
+            self.sgd_epoch(X if augment is None else augment(X), Y, learning_rate, batch_size)
+            history["train_error"].append(self.classification_error(X, Y))
+            if X_valid is not None:
+                history["valid_error"].append(self.classification_error(X_valid, Y_valid))
+        return history
+
+    def check_gradients(self, X, Y, epsilon=1e-5):
+        errors = []
+        self.backpropagate(Y, self.predict(X))
+        for layer in self.layers:
+            if isinstance(layer, Parameterized):
+                for param, grad in zip(layer.params(), layer.grad_params()):
+                    grad = grad.copy()
+                    numerical = np.zeros_like(param)
+                    for i in np.ndindex(param.shape):
+                        old = param[i]
+                        param[i] = old + epsilon
+                        plus = self.loss(X, Y)
+                        param[i] = old - epsilon
+                        minus = self.loss(X, Y)
+                        param[i] = old
+                        numerical[i] = (plus - minus) / (2 * epsilon)
+                    errors.append(np.linalg.norm(grad - numerical) /
+                                  max(np.linalg.norm(grad) + np.linalg.norm(numerical), 1e-12))
+        return errors
+
+# %% exercise="build_mnist_network" mistake="hidden layer without the ReLU (linear activation): the network is linear"
+def build_mnist_network(n_hidden=256, output_stddev=0.01):
+    layers = [InputLayer((None, 784))]
+    layers.append(FullyConnectedLayer(layers[-1], n_hidden, np.sqrt(2.0 / 784), Activation("linear")))
+    layers.append(FullyConnectedLayer(layers[-1], 10, output_stddev, Activation("linear")))
+    layers.append(SoftmaxOutput(layers[-1]))
+    return NeuralNetwork(layers)
+
+# %% exercise="build_mnist_network" mistake="ignores output_stddev: the output layer also gets the He standard deviation"
+def build_mnist_network(n_hidden=256, output_stddev=0.01):
+    layers = [InputLayer((None, 784))]
+    layers.append(FullyConnectedLayer(layers[-1], n_hidden, np.sqrt(2.0 / 784), Activation("relu")))
+    layers.append(FullyConnectedLayer(layers[-1], 10, np.sqrt(2.0 / n_hidden), Activation("linear")))
+    layers.append(SoftmaxOutput(layers[-1]))
+    return NeuralNetwork(layers)
+
+# %% exercise="build_mnist_network" mistake="a ReLU on the output layer too (scores clipped at 0)"
+def build_mnist_network(n_hidden=256, output_stddev=0.01):
+    layers = [InputLayer((None, 784))]
+    layers.append(FullyConnectedLayer(layers[-1], n_hidden, np.sqrt(2.0 / 784), Activation("relu")))
+    layers.append(FullyConnectedLayer(layers[-1], 10, output_stddev, Activation("relu")))
+    layers.append(SoftmaxOutput(layers[-1]))
+    return NeuralNetwork(layers)
