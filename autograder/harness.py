@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import base64
 import contextlib
+import copy
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,7 +182,9 @@ class KernelSession:
         from nbclient import NotebookClient
 
         self.nb = nb
-        self.client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+        # nbclient stores each executed cell back into its notebook at the index it was given:
+        # give it a scratch copy, so candidates and helper cells never replace the reference cells.
+        self.client = NotebookClient(copy.deepcopy(nb), timeout=timeout, kernel_name="python3", allow_errors=True,
                                      interrupt_on_timeout=True,
                                      resources={"metadata": {"path": str(workdir)}})
         self._context = None
