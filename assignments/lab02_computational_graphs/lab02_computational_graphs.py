@@ -255,24 +255,25 @@ def _patch_shape(patch):
 
 
 def _count_shapes(figure_or_axes):
-    """Circles and squares drawn: scatter/networkx markers, plotted markers, patches, text boxes."""
+    """Circles and squares drawn, from the first kind of artist that has any: markers (scatter,
+    networkx, plot), else patches, else text boxes (so labels in boxes next to markers don't count twice)."""
     axes = figure_or_axes.axes if isinstance(figure_or_axes, matplotlib.figure.Figure) else [figure_or_axes]
-    counts = {"o": 0, "s": 0}
+    markers, patches, boxes = {"o": 0, "s": 0}, {"o": 0, "s": 0}, {"o": 0, "s": 0}
     for ax in axes:
         for collection in ax.collections:
             if isinstance(collection, PathCollection) and collection.get_paths() and len(collection.get_offsets()):
                 shape = _marker_shape(collection.get_paths()[0])
                 if shape:
-                    counts[shape] += len(collection.get_offsets())
+                    markers[shape] += len(collection.get_offsets())
         for line in ax.lines:
-            if isinstance(line.get_marker(), str) and line.get_marker() in counts:
-                counts[line.get_marker()] += len(line.get_xdata())
-        boxes = [text.get_bbox_patch() for text in ax.texts if text.get_bbox_patch() is not None]
-        for patch in list(ax.patches) + boxes:
-            shape = _patch_shape(patch)
-            if shape:
-                counts[shape] += 1
-    return counts
+            if isinstance(line.get_marker(), str) and line.get_marker() in markers:
+                markers[line.get_marker()] += len(line.get_xdata())
+        for counts, artists in ((patches, ax.patches), (boxes, [t.get_bbox_patch() for t in ax.texts])):
+            for patch in artists:
+                shape = _patch_shape(patch) if patch is not None else None
+                if shape:
+                    counts[shape] += 1
+    return next((counts for counts in (markers, patches) if sum(counts.values())), boxes)
 
 
 def assert_shapes_drawn(G, drawn, what):
@@ -604,6 +605,10 @@ for make, names in ((_sigmoid_case, ("w0", "x0", "w1", "x1", "w2")), (_error_cas
     for trial in range(3):
         R, _ = make(*rng.uniform(-1.5, 1.5, size=len(names)))
         assert_values_match(R.G, R.inputs, R.values(), f"the test graph {make.__name__[1:]}")
+    # The same graph again with other inputs: evaluate_graph must not leave stale values in G.
+    R_other, _ = make(*rng.uniform(-1.5, 1.5, size=len(names)))
+    assert_values_match(R.G, R_other.inputs, R_other.values(),
+                        f"the test graph {make.__name__[1:]}, evaluated a second time with other inputs")
 try:
     G_student = build_sigmoid_graph()
 except Exception:
@@ -668,7 +673,7 @@ error_inputs = {"w1": 0.1, "x1": 0.3, "w2": -0.2, "x2": 0.4}
 f_value = evaluate_graph(build_error_graph(), error_inputs)["f"]
 e_value = f_value - 1.0
 ### END SOLUTION
-print(f"f = {f_value:.4f}, e = {e_value:.4f}")
+print("f =", f_value, "  e =", e_value)
 
 # %% [markdown]
 # The graph with the value of every variable after the forward pass:
@@ -726,7 +731,7 @@ de_df = 1.0
 de_dw1 = -0.3 * np.exp(0.05)
 de_dw2 = -0.4 * np.exp(0.05)
 ### END SOLUTION
-print(f"de/df = {de_df:.4f}, de/dw1 = {de_dw1:.4f}, de/dw2 = {de_dw2:.4f}")
+print("de/df =", de_df, "  de/dw1 =", de_dw1, "  de/dw2 =", de_dw2)
 
 # %% tags=["tests"] id="test_backprop_by_hand_de_df" points=1
 """de_df is a number equal to autograd's de/df at the point of exercise 3."""
@@ -855,11 +860,12 @@ for trial in range(3):
 rng = np.random.default_rng(5)
 for op, arity in (("add", 2), ("sub", 2), ("mul", 2), ("div", 2), ("neg", 1), ("exp", 1)):
     for trial in range(2):
-        R = _Recorder({"a": rng.uniform(-2, 2), "b": rng.choice([-1, 1]) * rng.uniform(0.5, 2)})
+        inputs = {"a": rng.uniform(-2, 2), "b": rng.choice([-1, 1]) * rng.uniform(0.5, 2)}
+        R = _Recorder(dict(list(inputs.items())[:arity]), {"c": round(rng.uniform(1.5, 3), 2)})
         y = R(op, *["a", "b"][:arity], out="y")
-        R("mul", y, "b", out="out")  # an upstream gradient different from 1
+        R("mul", y, "c", out="out")  # an upstream gradient different from 1
         reference = R.grads("out")
-        what = f"the graph out = {op}(a{', b' * (arity == 2)}) * b"
+        what = f"the graph out = {op}(a{', b' * (arity == 2)}) * c"
         assert_grads_match(R.G, R.values(), reference, what)
         assert_grads_match(_shuffled(R.G, trial), R.values(), reference, what + ", edges added in another order")
 ### END HIDDEN TESTS

@@ -417,3 +417,77 @@ def error_grads_torch(w1, x1, w2, x2, f_star=1.0):
     e = torch.exp(w1 * x1 + w2 * x2) - f_star
     e.backward()
     return w1.grad, w2.grad
+
+# %% exercise="draw_graph" mistake="forgets to return the Axes"
+def draw_graph(G, ax=None):
+    if ax is None:
+        _, ax = plt.subplots()
+    pos = nx.spring_layout(G, seed=0)
+    variables = [n for n, k in G.nodes(data="kind") if k == "variable"]
+    ops = [n for n, k in G.nodes(data="kind") if k == "op"]
+    nx.draw_networkx_nodes(G, pos, nodelist=variables, node_shape="o", ax=ax)
+    nx.draw_networkx_nodes(G, pos, nodelist=ops, node_shape="s", ax=ax)
+    nx.draw_networkx_edges(G, pos, ax=ax)
+    ax.set_title("Computational graph")
+
+# %% exercise="evaluate_graph" mistake="stores values as node attributes and reads them back (stale on a second call)"
+def evaluate_graph(G, values):
+    for node in nx.topological_sort(G):
+        data = G.nodes[node]
+        if data["kind"] == "op":
+            operands = [a for a, _, _ in sorted(G.in_edges(node, data="arg"), key=lambda edge: edge[2])]
+            (output,) = G.successors(node)
+            G.nodes[output]["value"] = OPS[data["op"]]["forward"](*(G.nodes[a]["value"] for a in operands))
+        elif G.in_degree(node) == 0 and "value" not in data:
+            data["value"] = values[node]
+    return {node: G.nodes[node]["value"] for node, kind in G.nodes(data="kind") if kind == "variable"}
+
+# %% exercise="forward_values" mistake="only 2 decimals: 1.05 and 0.05"
+f_value = 1.05
+e_value = 0.05
+
+# %% exercise="backward_graph" mistake="starts every gradient at 1 instead of 0"
+def backward_graph(G, values):
+    grads = {node: 1.0 for node, kind in G.nodes(data="kind") if kind == "variable"}
+    for node in reversed(list(nx.topological_sort(G))):
+        data = G.nodes[node]
+        if data["kind"] != "op":
+            continue
+        operands = [a for a, _, _ in sorted(G.in_edges(node, data="arg"), key=lambda edge: edge[2])]
+        (output,) = G.successors(node)
+        x = [values[a] for a in operands]
+        local = {"add": [1.0, 1.0], "sub": [1.0, -1.0], "mul": x[::-1], "neg": [-1.0],
+                 "exp": [values[output]]}.get(data["op"]) or [1.0 / x[1], -x[0] / x[1] ** 2]
+        for operand, derivative in zip(operands, local):
+            grads[operand] += grads[output] * derivative
+    return grads
+
+# %% exercise="backward_graph" mistake="takes the last inserted node as the sink"
+def backward_graph(G, values):
+    sink = list(G.nodes)[-1]
+    grads = {node: 0.0 for node, kind in G.nodes(data="kind") if kind == "variable"}
+    grads[sink] = 1.0
+    for node in reversed(list(nx.topological_sort(G))):
+        data = G.nodes[node]
+        if data["kind"] != "op":
+            continue
+        operands = [a for a, _, _ in sorted(G.in_edges(node, data="arg"), key=lambda edge: edge[2])]
+        (output,) = G.successors(node)
+        x = [values[a] for a in operands]
+        local = {"add": [1.0, 1.0], "sub": [1.0, -1.0], "mul": x[::-1], "neg": [-1.0],
+                 "exp": [values[output]]}.get(data["op"]) or [1.0 / x[1], -x[0] / x[1] ** 2]
+        for operand, derivative in zip(operands, local):
+            grads[operand] += grads[output] * derivative
+    return grads
+
+# %% exercise="build_sigmoid_graph" mistake="one 'sigmoid' op node instead of elementary ops"
+def build_sigmoid_graph():
+    G = nx.DiGraph()
+    for name in ("w0", "x0", "w1", "x1", "w2"):
+        add_variable(G, name)
+    add_op(G, "mul1", "mul", ["w0", "x0"], "z1")
+    add_op(G, "mul2", "mul", ["w1", "x1"], "z2")
+    add_op(G, "add1", "add", ["z1", "z2"], "z3")
+    add_op(G, "add2", "add", ["z3", "w2"], "z4")
+    add_op(G, "sigmoid1", "sigmoid", ["z4"], "f")
+    return G
