@@ -778,7 +778,7 @@ assert_close(de_dw2, w2.grad, name="de/dw2", rtol=0, atol=1e-3)
 # wrong −0.3 and −0.4.)
 
 # %% [markdown]
-# ## 5. Backpropagation by code (4 points)
+# ## 5. Backpropagation by code (4 points + 1 point)
 #
 # The backward pass computes the derivative of the sink with respect to **every** variable, in one
 # sweep from the sink back to the sources:
