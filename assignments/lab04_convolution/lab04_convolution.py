@@ -65,11 +65,11 @@ def convolve(fn, inp, size=3):
     """
     ### BEGIN SOLUTION
     H, W = inp.shape
-    out = np.zeros((H - size + 1, W - size + 1))
+    responses = np.zeros((H - size + 1, W - size + 1))
     for i in range(H - size + 1):
         for j in range(W - size + 1):
-            out[i, j] = fn(inp[i:i + size, j:j + size])
-    return out
+            responses[i, j] = fn(inp[i:i + size, j:j + size])
+    return responses
     ### END SOLUTION
 
 # %% [markdown]
@@ -316,9 +316,7 @@ def conv2d(x, w, b=None, stride=1, padding=0):
     # All windows as a strided view (no copy), then every stride-th of them along H and W.
     windows = sliding_window_view(x, (KH, KW), axis=(2, 3))[:, :, ::stride, ::stride]
     out = np.einsum("nchwab,fcab->nfhw", windows, w, optimize=True)
-    if b is not None:
-        out = out + np.reshape(b, (1, -1, 1, 1))
-    return out
+    return out if b is None else out + np.reshape(b, (1, -1, 1, 1))
     ### END SOLUTION
 
 # %% tags=["tests"] id="test_conv2d_example" points=1
