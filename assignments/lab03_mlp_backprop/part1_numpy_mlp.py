@@ -457,7 +457,7 @@ output, layers = feed_forward(batch, init_layers(5, [3, 4, 2]), weights)
 W = [torch.tensor(w, requires_grad=True) for w in weights]
 probabilities = torch.softmax(torch.sigmoid(torch.from_numpy(batch) @ W[0]) @ W[1], dim=1)
 loss = -(torch.from_numpy(batch_y) * torch.log(probabilities)).sum(dim=1).mean()
-loss.backward()
+torch.autograd.backward(loss)  # fills W[l].grad
 new_weights = back_prop(output, batch_y, layers, [w.copy() for w in weights], 5, 0.1)
 assert_equal(len(new_weights), 2, name="len(back_prop(...))")
 for l in range(2):
@@ -559,14 +559,30 @@ class MLP:
         self.history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
 
     def predict(self, X):
-        """Predicted classes: an integer array (N,) for inputs X of shape (N, D)."""
+        """Predicted classes.
+
+        Inputs:
+        - X: inputs of shape (N, D)
+
+        Returns:
+        - integer array of shape (N,): the most probable class of each row
+        """
         ### BEGIN SOLUTION
         output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
         return np.argmax(output, axis=1)
         ### END SOLUTION
 
     def evaluate(self, X, Y):
-        """(mean cross-entropy, accuracy in [0, 1]) on inputs X (N, D) with one-hot targets Y (N, C)."""
+        """Loss and accuracy of the current weights.
+
+        Inputs:
+        - X: inputs of shape (N, D)
+        - Y: one-hot targets of shape (N, C)
+
+        Returns a tuple (loss, accuracy):
+        - loss: the mean cross-entropy over the N examples, a float
+        - accuracy: the fraction of rows whose predicted class is the target class, in [0, 1]
+        """
         ### BEGIN SOLUTION
         output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
         loss = -np.mean(np.sum(Y * np.log(np.maximum(output, 1e-300)), axis=1))
@@ -575,7 +591,16 @@ class MLP:
         ### END SOLUTION
 
     def train(self, batch_size, epochs, lr):
-        """Mini-batch SGD for some epochs; updates self.weights and returns self.history."""
+        """Mini-batch SGD on the training set; updates self.weights.
+
+        Inputs:
+        - batch_size: B, the number of examples per step (the last batch of an epoch may be smaller)
+        - epochs: the number of passes over the training set
+        - lr: the learning rate
+
+        Returns:
+        - self.history, with one entry per epoch added to each of its lists (by self.record)
+        """
         n = len(self.X_train)
         for epoch in range(epochs):
             start_time = time.perf_counter()

@@ -364,7 +364,7 @@ def gradcheck():
     - a dict {"Wi": e, "bi": e, "Wo": e, "bo": e} of relative errors (floats), also printed
     """
     ### BEGIN SOLUTION
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed=0)
     D, H = 2, 5
     X, Y = rng.standard_normal((1, D)), np.array([1.0])
     Wi, bi = rng.standard_normal((D, H)), rng.standard_normal(H)
@@ -547,12 +547,12 @@ n_runs, n_points, exp_epochs = (2, 300, 3) if quick else (5, len(Xtr), 20)
 
 def final_errors(h, lr):
     """Final validation errors of n_runs trainings (seeds 0, 1, ...)."""
-    errors = []
+    finals = []
     for run in range(n_runs):
         np.random.seed(run)
         _, val_err = train_loop(Xtr[:n_points], Ytr[:n_points], Xval, Yval, h, lr, False, exp_epochs)
-        errors.append(val_err[-1])
-    return np.array(errors)
+        finals.append(val_err[-1])
+    return np.array(finals)
 
 learning_rates = [2, 0.2, 0.02, 0.002]
 lr_errors = np.array([final_errors(10, lr) for lr in learning_rates])
