@@ -44,9 +44,9 @@ torch.set_num_threads(1)
 # %% [markdown]
 # ## 1. A generic sliding window (2 points)
 #
-# Every layer in this lab slides a window over an image and computes one number per position:
-# a convolution takes a weighted sum of the window, max pooling takes its maximum. Write the
-# sliding itself once, for any function `fn` of a window.
+# The convolution and pooling layers of this lab slide a window over an image and compute one number
+# per position: a convolution takes a weighted sum of the window, max pooling takes its maximum.
+# Write the sliding itself once, for any function `fn` of a window.
 #
 # `convolve(fn, inp, size)` moves a `size × size` window over the 2D array `inp` (shape `(H, W)`)
 # with stride 1 and no padding, to every position where the window fits entirely, and applies `fn`
