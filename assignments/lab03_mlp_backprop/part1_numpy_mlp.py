@@ -373,7 +373,7 @@ for sizes, n in (([6, 5, 3], 7), ([4, 8, 7, 5, 3], 16), ([10, 2], 1), ([3, 1, 4]
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 3. Backpropagation (5 points)
+# ## 3. Backpropagation (7 points)
 #
 # ### 3.1 The derivative of the sigmoid (1 point)
 #
