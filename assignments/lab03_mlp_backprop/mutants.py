@@ -1339,3 +1339,176 @@ def build_mnist_network(n_hidden=256, output_stddev=0.01):
     layers.append(FullyConnectedLayer(layers[-1], 10, output_stddev, Activation("relu")))
     layers.append(SoftmaxOutput(layers[-1]))
     return NeuralNetwork(layers)
+
+# %% exercise="SoftmaxOutput" mistake="subtracts the maximum of the whole batch, not of each row: rows far below it give 0/0"
+class SoftmaxOutput(Layer, Loss):
+    def __init__(self, input_layer):
+        self.input_size = input_layer.output_size()
+
+    def output_size(self):
+        return self.input_size
+
+    def fprop(self, input):
+        e = np.exp(input - np.max(input))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def loss(self, Y, Y_pred):
+        return -np.mean(np.sum(Y * np.log(Y_pred), axis=1))
+
+    def input_grad(self, Y, Y_pred):
+        return Y_pred - Y
+
+# %% exercise="FullyConnectedLayer" mistake="input gradient divided by the batch size too (only dW and db are means)"
+class FullyConnectedLayer(Layer, Parameterized):
+    def __init__(self, input_layer, num_units, init_stddev, activation_fun):
+        self.num_units, self.activation_fun = num_units, activation_fun
+        self.input_shape = input_layer.output_size()
+        self.W = np.random.normal(0.0, init_stddev, (self.input_shape[1], num_units))
+        self.b = np.zeros(num_units)
+        self.dW = self.db = None
+
+    def output_size(self):
+        return (self.input_shape[0], self.num_units)
+
+    def fprop(self, input):
+        self.last_input = input
+        return self.activation_fun.fprop(input @ self.W + self.b)
+
+    def bprop(self, output_grad):
+        delta = self.activation_fun.bprop(output_grad) / len(output_grad)
+        self.dW = self.last_input.T @ delta
+        self.db = delta.sum(axis=0)
+        return delta @ self.W.T
+
+    def params(self):
+        return [self.W, self.b]
+
+    def grad_params(self):
+        return [self.dW, self.db]
+
+# %% exercise="NeuralNetwork" mistake="check_gradients divides the central difference by epsilon instead of 2 epsilon"
+class NeuralNetwork:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def loss(self, X, Y):
+        return self.layers[-1].loss(Y, self.predict(X))
+
+    def predict(self, X):
+        for layer in self.layers:
+            X = layer.fprop(X)
+        return X
+
+    def backpropagate(self, Y, Y_pred):
+        grad = self.layers[-1].input_grad(Y, Y_pred)
+        for layer in self.layers[-2::-1]:
+            grad = layer.bprop(grad)
+        return grad
+
+    def classification_error(self, X, Y):
+        return np.mean(np.argmax(self.predict(X), axis=1) != np.argmax(Y, axis=1))
+
+    def sgd_epoch(self, X, Y, learning_rate, batch_size):
+        order = np.random.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            self.backpropagate(Y[batch], self.predict(X[batch]))
+            for layer in self.layers:
+                if isinstance(layer, Parameterized):
+                    for param, grad in zip(layer.params(), layer.grad_params()):
+                        param -= learning_rate * grad
+
+    def train(self, X, Y, learning_rate=0.1, max_epochs=10, batch_size=64, X_valid=None, Y_valid=None,
+              augment=None):
+        history = {"train_loss": [], "train_error": [], "valid_error": []}
+        for epoch in range(max_epochs):
+            self.sgd_epoch(X if augment is None else augment(X), Y, learning_rate, batch_size)
+            history["train_loss"].append(self.loss(X, Y))
+            history["train_error"].append(self.classification_error(X, Y))
+            if X_valid is not None:
+                history["valid_error"].append(self.classification_error(X_valid, Y_valid))
+        return history
+
+    def check_gradients(self, X, Y, epsilon=1e-5):
+        errors = []
+        self.backpropagate(Y, self.predict(X))
+        for layer in self.layers:
+            if isinstance(layer, Parameterized):
+                for param, grad in zip(layer.params(), layer.grad_params()):
+                    grad = grad.copy()
+                    numerical = np.zeros_like(param)
+                    for i in np.ndindex(param.shape):
+                        old = param[i]
+                        param[i] = old + epsilon
+                        plus = self.loss(X, Y)
+                        param[i] = old - epsilon
+                        minus = self.loss(X, Y)
+                        param[i] = old
+                        numerical[i] = (plus - minus) / epsilon
+                    errors.append(np.linalg.norm(grad - numerical) /
+                                  max(np.linalg.norm(grad) + np.linalg.norm(numerical), 1e-12))
+        return errors
+
+# %% exercise="NeuralNetwork" mistake="sgd_epoch shuffles X and Y with two different permutations (examples lose their labels)"
+class NeuralNetwork:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def loss(self, X, Y):
+        return self.layers[-1].loss(Y, self.predict(X))
+
+    def predict(self, X):
+        for layer in self.layers:
+            X = layer.fprop(X)
+        return X
+
+    def backpropagate(self, Y, Y_pred):
+        grad = self.layers[-1].input_grad(Y, Y_pred)
+        for layer in self.layers[-2::-1]:
+            grad = layer.bprop(grad)
+        return grad
+
+    def classification_error(self, X, Y):
+        return np.mean(np.argmax(self.predict(X), axis=1) != np.argmax(Y, axis=1))
+
+    def sgd_epoch(self, X, Y, learning_rate, batch_size):
+        order = np.random.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            labels_batch = np.random.permutation(len(X))[:len(batch)]
+            self.backpropagate(Y[labels_batch], self.predict(X[batch]))
+            for layer in self.layers:
+                if isinstance(layer, Parameterized):
+                    for param, grad in zip(layer.params(), layer.grad_params()):
+                        param -= learning_rate * grad
+
+    def train(self, X, Y, learning_rate=0.1, max_epochs=10, batch_size=64, X_valid=None, Y_valid=None,
+              augment=None):
+        history = {"train_loss": [], "train_error": [], "valid_error": []}
+        for epoch in range(max_epochs):
+            self.sgd_epoch(X if augment is None else augment(X), Y, learning_rate, batch_size)
+            history["train_loss"].append(self.loss(X, Y))
+            history["train_error"].append(self.classification_error(X, Y))
+            if X_valid is not None:
+                history["valid_error"].append(self.classification_error(X_valid, Y_valid))
+        return history
+
+    def check_gradients(self, X, Y, epsilon=1e-5):
+        errors = []
+        self.backpropagate(Y, self.predict(X))
+        for layer in self.layers:
+            if isinstance(layer, Parameterized):
+                for param, grad in zip(layer.params(), layer.grad_params()):
+                    grad = grad.copy()
+                    numerical = np.zeros_like(param)
+                    for i in np.ndindex(param.shape):
+                        old = param[i]
+                        param[i] = old + epsilon
+                        plus = self.loss(X, Y)
+                        param[i] = old - epsilon
+                        minus = self.loss(X, Y)
+                        param[i] = old
+                        numerical[i] = (plus - minus) / (2 * epsilon)
+                    errors.append(np.linalg.norm(grad - numerical) /
+                                  max(np.linalg.norm(grad) + np.linalg.norm(numerical), 1e-12))
+        return errors
