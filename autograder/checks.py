@@ -318,6 +318,22 @@ def _lookup(dotted: str, namespace: Mapping[str, Any]) -> Any:
     return obj
 
 
+def _local_names(tree: ast.Module) -> set[str]:
+    """Names a function binds itself: arguments, assignments, loop and `with` targets, inner defs."""
+    outer = tree.body[0] if tree.body else None
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not outer:
+            names.add(node.name)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+    return names
+
+
 def assert_not_used(func: Callable, forbidden: Iterable[str], *, name: str | None = None) -> None:
     """Fail when the source of ``func`` uses a forbidden API.
 
@@ -333,7 +349,10 @@ def assert_not_used(func: Callable, forbidden: Iterable[str], *, name: str | Non
         raise CheckFailed(f"{label}: could not read its source to check which functions it uses; "
                           "define it in a notebook cell with `def`") from None
     banned = {bad: _import_dotted(bad) for bad in forbidden}
-    namespace = {**vars(builtins), **getattr(func, "__globals__", {})}
+    tree = ast.parse(source)
+    local = _local_names(tree)  # a local `pool` is not the notebook's global `pool` layer
+    namespace = {key: value for key, value in {**vars(builtins), **getattr(func, "__globals__", {})}.items()
+                 if key not in local}
 
     def verdict(obj: Any, text: str) -> str | None:
         for bad, target in banned.items():
@@ -350,7 +369,6 @@ def assert_not_used(func: Callable, forbidden: Iterable[str], *, name: str | Non
                 return bad  # a method call such as (a - b).norm() on a local tensor
         return None
 
-    tree = ast.parse(source)
     for node in ast.walk(tree):  # imports inside the function count as its names too
         if isinstance(node, ast.Import):
             for alias in node.names:

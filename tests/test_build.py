@@ -125,12 +125,19 @@ def test_cells_follow_the_course_conventions(lab):
                 assert "### BEGIN SOLUTION" in cell.source, f"{grade_id(cell)}: no ### BEGIN SOLUTION"
 
 
+def line_windows(text: str, size: int = 3) -> set[tuple[str, ...]]:
+    """Runs of `size` consecutive meaningful lines (a copied block, not one common line like `return out`)."""
+    lines = [line.strip() for line in text.splitlines() if len(line.strip()) >= 4 and not line.strip().startswith("#")]
+    return {tuple(lines[i:i + size]) for i in range(len(lines) - size + 1)}
+
+
 def test_package_holds_no_reference_solution():
-    """Students install autograder/: no solution or hidden-test line of any lab may appear in it."""
-    package_lines = {line.strip() for path in (ROOT / "autograder").rglob("*.py")
-                     for line in path.read_text().splitlines()}
+    """Students install autograder/: no block of a solution or hidden test of any lab may appear in it."""
+    package = set().union(*(line_windows(path.read_text()) for path in (ROOT / "autograder").rglob("*.py")))
     for lab in LABS:
         for name in lab.notebooks:
-            secrets = secret_lines(nbformat.read(ROOT / "source" / lab.id / f"{name}.ipynb", as_version=4))
-            leaked = sorted(secrets & package_lines)
-            assert not leaked, f"autograder/ contains lines of {lab.id}/{name}'s solutions: {leaked[:3]}"
+            nb = nbformat.read(ROOT / "source" / lab.id / f"{name}.ipynb", as_version=4)
+            secrets = set().union(*(line_windows(region) for cell in nb.cells
+                                    for region in SOLUTION.findall(cell.source) + HIDDEN.findall(cell.source)))
+            leaked = sorted(secrets & package)
+            assert not leaked, f"autograder/ contains a block of {lab.id}/{name}'s solutions: {leaked[:2]}"

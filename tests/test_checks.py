@@ -104,6 +104,18 @@ def helper_clean(a, b):
     return (d * d).sum()
 
 
+pool = torch.nn.MaxPool2d(2)  # a global torch object that a student's local variable may shadow
+
+
+def helper_local_shadow(x):
+    pool = x.max()
+    return pool
+
+
+def test_assert_not_used_ignores_local_names_that_shadow_globals():
+    assert_not_used(helper_local_shadow, ["torch"])
+
+
 def test_assert_not_used_catches_calls_aliases_and_methods():
     banned = ["torch.norm", "np.linalg.norm"]
     assert "torch.norm" in message(assert_not_used, helper_norm, banned)
