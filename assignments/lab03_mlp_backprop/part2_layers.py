@@ -632,8 +632,9 @@ for n, k in ((1, 2), (6, 10), (9, 3), (2, 5)):
 # * `sgd_epoch(X, Y, learning_rate, batch_size)`: one pass over the data in a random order
 #   (`np.random.permutation`), in mini-batches of `batch_size` examples (the last one may be smaller):
 #   for each batch, forward, backward, then every parameter `p -= learning_rate * grad` **in place**;
-# * `train(...)`: `max_epochs` calls of `sgd_epoch`, recording after each epoch the loss and the
-#   classification error on the whole training set (and on the validation set when given);
+# * `train(...)`: `max_epochs` calls of `sgd_epoch` (on `augment(X)` when an `augment` function is
+#   given), recording after each epoch the loss and the classification error on the whole training
+#   set, and the error on the validation set when given;
 # * `check_gradients(X, Y, epsilon)`: gradient checking (below).
 #
 # **Gradient checking.** For every parameter array p, compare the gradient from backpropagation with
@@ -1043,7 +1044,7 @@ assert_true(np.all(errors < 1e-7), f"with epsilon=0.01 on a linear network, cent
 # %% [markdown]
 # Gradient checking is the single most useful debugging tool for backpropagation. Try it: in the
 # cell above, the network uses your own layers. If you break your `FullyConnectedLayer.bprop` on
-# purpose (forget the `/ N`, say), the relative errors jump from about 1e-9 to about 1.
+# purpose (forget the `/ N`, say), the relative errors jump from about 1e-10 to about 1.
 #
 # **Question 5b.** Why do we use central differences rather than the forward difference
 # (L(p + ε) − L(p)) / ε, and why in float64? Why can a correct ReLU network occasionally fail the
