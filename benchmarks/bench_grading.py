@@ -1,0 +1,130 @@
+"""Grading throughput: sequential `nbgrader autograde` vs `autograder grade --workers 2`, and the floor.
+
+On the same submissions, in one run: Lab 1 and the slowest other lab in source/ (8
+submissions each: the reference answers, an empty release, and mutants from the lab's
+mutants.py). Both commands run as the instructor runs them, one process for the whole
+batch, start-up included. The floor is one kernel start plus one execution of the
+reference source notebooks, in-process: what grading one submission cannot go below.
+Prints a table; asserts nothing.  Usage: python benchmarks/bench_grading.py [--per-lab 8]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from autograder.build import generate_release  # noqa: E402
+from autograder.course import load_lab  # noqa: E402
+from autograder.harness import KernelSession, fill_submission, read_candidates  # noqa: E402
+
+
+def floor_seconds(lab: str) -> float:
+    """Start a kernel and execute every reference source notebook of the lab once (best of 2: warm caches)."""
+    return min(_run_reference(lab) for _ in range(2))
+
+
+def _run_reference(lab: str) -> float:
+    start = time.monotonic()
+    for name in load_lab(lab, ROOT).notebooks:
+        path = ROOT / "source" / lab / f"{name}.ipynb"
+        with KernelSession(nbformat.read(path, as_version=4), path.parent, timeout=120) as session:
+            session.run_all()
+    return time.monotonic() - start
+
+
+def slowest_other_lab() -> tuple[str | None, dict[str, float]]:
+    floors = {}
+    for folder in sorted((ROOT / "source").iterdir()):
+        if folder.name != "lab01_fundamentals" and (ROOT / "assignments" / folder.name / "lab.toml").exists():
+            try:
+                floors[folder.name] = floor_seconds(folder.name)
+            except Exception as error:  # a lab still being written: not a finished lab
+                print(f"skipping {folder.name}: {type(error).__name__}: {error}", file=sys.stderr)
+    return (max(floors, key=floors.get) if floors else None), floors
+
+
+def make_class(course: Path, lab: str, count: int) -> None:
+    """source/ and release/ of the lab in a fresh gradebook, and ``count`` submissions."""
+    shutil.copytree(ROOT / "source" / lab, course / "source" / lab)
+    (course / "nbgrader_config.py").write_text(
+        f"from autograder.course import configure\nconfigure(get_config(), root={str(course)!r})\n")
+    generate_release(lab, course)
+    candidates = read_candidates(ROOT / "assignments" / lab / "mutants.py")
+    for index in range(count):
+        for name in load_lab(lab, ROOT).notebooks:
+            release = course / "release" / lab / f"{name}.ipynb"
+            source = course / "source" / lab / f"{name}.ipynb"
+            if index == 1:
+                nb = nbformat.read(release, as_version=4)  # nothing answered
+            else:
+                mutant = candidates[(index - 2) % len(candidates)] if index >= 2 and candidates else None
+                nb = fill_submission(release, source, {mutant.exercise: mutant.code} if mutant else None)
+            path = course / "submitted" / f"student{index:02d}" / lab / f"{name}.ipynb"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, path)
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    start = time.monotonic()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    seconds = time.monotonic() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return seconds
+
+
+def measure(lab: str, count: int, floor: float) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        course = Path(tmp)
+        make_class(course, lab, count)
+        sequential = timed([sys.executable, "-m", "nbgrader", "autograde", lab, "--force"], course)
+        parallel = timed([sys.executable, "-m", "autograder", "grade", lab, "--workers", "2", "--force",
+                          "--root", str(course)], course)
+    return {"n": count, "nbgrader": sequential / count, "grade": parallel / count, "floor": floor}
+
+
+def table(rows: dict[str, dict[str, float]]) -> str:
+    head = (f"{'lab':<28}{'subs':>5}{'nbgrader s/sub':>16}{'grade -w2 s/sub':>17}{'speed-up':>10}"
+            f"{'nbgrader /h':>13}{'grade /h':>10}{'floor s':>9}{'floor /h':>10}")
+    lines = [head, "-" * len(head)]
+    for lab, r in rows.items():
+        lines.append(f"{lab:<28}{r['n']:>5}{r['nbgrader']:>16.2f}{r['grade']:>17.2f}"
+                     f"{r['nbgrader'] / r['grade']:>9.2f}x{3600 / r['nbgrader']:>13.0f}{3600 / r['grade']:>10.0f}"
+                     f"{r['floor']:>9.2f}{3600 / r['floor']:>10.0f}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--per-lab", type=int, default=8, help="submissions per lab")
+    p.add_argument("--only-lab1", action="store_true", help="skip the slowest other lab")
+    args = p.parse_args()
+    labs = {"lab01_fundamentals": floor_seconds("lab01_fundamentals")}
+    if not args.only_lab1:
+        slowest, floors = slowest_other_lab()
+        if slowest:
+            labs[slowest] = floors[slowest]
+    rows = {}
+    for lab, floor in labs.items():
+        try:
+            rows[lab] = measure(lab, args.per_lab, floor)
+        except RuntimeError as error:  # a lab still being written
+            print(f"skipping {lab}: {error}", file=sys.stderr)
+    print(f"{os.cpu_count()} cores; the floor is one submission's kernel start + reference run, in-process "
+          "(per core; 2 workers can at best halve it per submission)")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
