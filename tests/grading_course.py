@@ -75,12 +75,15 @@ def gradebook_scores(folder: Path, lab: str = LAB, db_url: str | None = None) ->
     return scores
 
 
+def nbgrader_command(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    bindir = str(Path(sys.executable).parent)  # nbgrader runs `alembic` by name
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=folder, capture_output=True, text=True,
+                          env={**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"})
+
+
 def nbgrader_autograde(folder: Path, lab: str = LAB) -> subprocess.CompletedProcess:
     """One sequential `nbgrader autograde` process for the whole batch, as instructors run it."""
-    bindir = str(Path(sys.executable).parent)
-    return subprocess.run([sys.executable, "-m", "nbgrader", "autograde", lab, "--force"], cwd=folder,
-                          capture_output=True, text=True,
-                          env={**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"})
+    return nbgrader_command(folder, "autograde", lab, "--force")
 
 
 def autograded_points(lab: str = LAB) -> float:

@@ -6,7 +6,11 @@ submissions (about 40 s on 2 cores); the resume and Dask tests grade 2 submissio
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +19,7 @@ from autograder.grading import grade_lab
 from autograder.outcomes import outcome_path
 
 from grading_course import (LAB, correct, empty, gradebook_scores, make_course, mutant, nbgrader_autograde,
-                            submit)
+                            nbgrader_command, submit)
 
 
 @pytest.fixture
@@ -41,6 +45,9 @@ def test_scores_match_a_sequential_nbgrader_autograde(tmp_path):
     assert {o.student: {c.grade_id: c.score for c in o.cells} for o in outcomes} == by_nbgrader
     assert len({sum(cells.values()) for cells in by_nbgrader.values()}) == 4, "the four submissions differ"
     assert (folder / "autograded" / "mutant_count" / LAB / f"{LAB}.ipynb").exists(), "nbgrader's notebook is kept"
+    feedback = nbgrader_command(folder, "generate_feedback", LAB)  # nbgrader's own tools still work
+    assert feedback.returncode == 0, feedback.stderr[-3000:]
+    assert (folder / "feedback" / "mutant_count" / LAB / f"{LAB}.html").exists()
 
 
 def test_failed_check_message_is_recorded_without_test_source(tmp_path):
@@ -63,6 +70,28 @@ def test_graded_submissions_are_skipped_and_an_interrupted_run_carries_on(small_
     assert empty_outcome.stat().st_mtime_ns == first_mtime, "already graded: skipped"
     assert {o.student: o.status for o in outcomes} == {"correct": "graded", "empty": "graded"}
     assert outcomes[0].score == outcomes[0].max_score > 0
+
+
+def test_a_run_stopped_by_ctrl_c_carries_on_where_it_stopped(small_class):
+    """The grade command is interrupted (SIGINT) once the first outcome is written; run again, it
+    grades only what is left. About 20 s."""
+    submit(small_class, "mutant", mutant(small_class, 0))
+    command = subprocess.Popen([sys.executable, "-m", "autograder", "grade", LAB, "--workers", "1",
+                                "--root", str(small_class)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
+    written: list[Path] = []
+    while not written and command.poll() is None:
+        time.sleep(0.2)
+        written = list((small_class / "autograded").glob(f"*/{LAB}/outcome.json"))
+    command.send_signal(signal.SIGINT)
+    assert command.wait(timeout=120) == 130, command.stderr.read().decode()[-2000:]
+    done = {p: p.stat().st_mtime_ns for p in (small_class / "autograded").glob(f"*/{LAB}/outcome.json")}
+    assert 0 < len(done) < 3
+
+    outcomes = grade_lab(LAB, small_class, workers=2, progress=False)
+
+    assert len(outcomes) == 3 and all(o.status == "graded" for o in outcomes)
+    assert {p: p.stat().st_mtime_ns for p in done} == done, "graded before the interruption: not again"
 
 
 def test_resubmission_and_force_are_regraded(small_class):
