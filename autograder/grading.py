@@ -32,7 +32,7 @@ import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -53,6 +53,7 @@ class GradingTask:
     timeout: int
     memory_mb: int | None
     events: list[str] = field(default_factory=list)
+    kernel_threads: int | None = None  # math library threads per kernel (None: the libraries' default)
 
 
 @dataclass
@@ -148,7 +149,8 @@ def _execute(nb: Any, resources: dict, config: Any, task: GradingTask, result: G
     from .isolation import IsolatedExecute, default_memory_mb
     from .sanitize import SubmissionError
 
-    executor = IsolatedExecute(config=config, memory_mb=task.memory_mb or default_memory_mb())
+    executor = IsolatedExecute(config=config, memory_mb=task.memory_mb or default_memory_mb(),
+                               threads=task.kernel_threads)
     with grading_env("autograde"):
         nb, resources = executor(nb, resources)
     report = executor.report
@@ -412,7 +414,12 @@ def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: st
     workers = workers or len(os.sched_getaffinity(0))
     start = time.monotonic()
     fresh: list[Outcome] = []
-    results = run_on_dask(list(tasks), dask_address) if dask_address else run_on_pool(list(tasks), workers)
+    if dask_address:
+        results = run_on_dask(list(tasks), dask_address)
+    else:
+        # Kernels share the cores: N kernels each running N BLAS/OpenMP threads would oversubscribe them.
+        threads = max(1, len(os.sched_getaffinity(0)) // workers)
+        results = run_on_pool([replace(task, kernel_threads=threads) for task in tasks], workers)
     next(results)  # workers started and every task submitted
     with tqdm(total=len(todo), desc=f"grading {lab}", unit="submission", disable=not progress,
               file=sys.stderr) as bar:

@@ -29,6 +29,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")  # torch, NumPy's BLAS
 MIN_MEMORY_MB = 4096  # importing torch alone maps ~3.3 GB of address space
 
 
@@ -64,9 +65,10 @@ def error_output(ename: str, evalue: str) -> NotebookNode:
 class IsolatedExecute(Execute):
     """nbgrader's Execute, cell by cell, surviving timeouts, deaf loops, dead kernels and memory hogs."""
 
-    def __init__(self, memory_mb: int | None = None, **kwargs: Any) -> None:
+    def __init__(self, memory_mb: int | None = None, threads: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.memory_mb = memory_mb
+        self.threads = threads
         self.report = ExecutionReport()
         # The notebook is done (or its kernel deaf) when we stop it: SIGKILL to the kernel's
         # process group at once, its children included, instead of a polite shutdown request.
@@ -76,6 +78,8 @@ class IsolatedExecute(Execute):
 
     def _launch_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        if self.threads:
+            options["env"] = {**os.environ, **{name: str(self.threads) for name in THREAD_VARIABLES}}
         if self.memory_mb:
             options["preexec_fn"] = functools.partial(_limit_address_space, self.memory_mb * 2**20)
         return options

@@ -109,9 +109,10 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--per-lab", type=int, default=8, help="submissions per lab")
     p.add_argument("--only-lab1", action="store_true", help="skip the slowest other lab")
+    p.add_argument("--lab", action="append", default=None, help="measure these labs instead")
     args = p.parse_args()
-    labs = {"lab01_fundamentals": floor_seconds("lab01_fundamentals")}
-    if not args.only_lab1:
+    labs = {lab: floor_seconds(lab) for lab in args.lab or ["lab01_fundamentals"]}
+    if not args.only_lab1 and not args.lab:
         slowest, floors = slowest_other_lab()
         if slowest:
             labs[slowest] = floors[slowest]
