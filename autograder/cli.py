@@ -11,7 +11,7 @@ import importlib.util
 from pathlib import Path
 
 # In the order `autograder --help` lists them (the instructor's day).
-COMMAND_MODULES = ("build", "release", "collect", "grading", "feedback", "export", "report", "demo")
+COMMAND_MODULES = ("build", "release", "collect", "grade", "feedback", "export", "report", "demo")
 
 
 def cmd_build(args: argparse.Namespace) -> int:

@@ -74,7 +74,7 @@ def run_demo(lab: str, repo: Path, workdir: Path, workers: int | None, timeout: 
     from .examples import CLASS
     from .export import export
     from .feedback import write_feedback
-    from .grading import grade_lab
+    from .grade import grade_lab
     from .release import release
     from .report import write_report
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import parser
-from autograder.grading import grade_lab
+from autograder.grade import grade_lab
 from autograder.outcomes import outcome_path
 
 from grading_course import (LAB, correct, empty, gradebook_scores, make_course, mutant, nbgrader_autograde,

@@ -11,7 +11,7 @@ import json
 import nbformat
 import pytest
 
-from autograder.grading import grade_lab
+from autograder.grade import grade_lab
 from autograder.outcomes import load_outcome, outcome_path
 
 from grading_course import LAB, autograded_points, cell_index, correct, gradebook_scores, make_course, submit

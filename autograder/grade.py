@@ -491,14 +491,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--db", default=None, help="nbgrader db_url (default: sqlite:///ROOT/gradebook.db)")
     p.add_argument("--root", type=Path, default=None, help="course folder (default: this repository)")
     p.set_defaults(func=cmd_grade)
-
-
-class _CallableModule(type(sys)):
-    """Importing this module makes ``autograder.grading`` name the module, not the package's
-    ``grading()`` function that notebooks call: keep ``autograder.grading()`` working anyway."""
-
-    def __call__(self) -> bool:
-        return bool(os.environ.get("NBGRADER_EXECUTION"))  # what autograder.grading() returns
-
-
-sys.modules[__name__].__class__ = _CallableModule
