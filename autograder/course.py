@@ -93,11 +93,18 @@ def configure(c: Any, root: Path | None = None, db_url: str | None = None) -> An
     return c
 
 
+def interpreter_env() -> dict[str, str]:
+    """os.environ with this interpreter's bin folder first on PATH, for nbgrader run as a subprocess."""
+    bindir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if bindir in path.split(os.pathsep):
+        return dict(os.environ)
+    return {**os.environ, "PATH": bindir + os.pathsep + path}
+
+
 def put_interpreter_on_path() -> None:
     """nbgrader runs the `alembic` executable by name to create a gradebook: find ours without activation."""
-    bindir = str(Path(sys.executable).parent)
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    os.environ["PATH"] = interpreter_env()["PATH"]
 
 
 def nbgrader_config(root: Path | None = None, db_url: str | None = None) -> Any:

@@ -25,6 +25,8 @@ from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds,
                                     OverwriteCells, OverwriteKernelspec)
 
+from .harness import grade_id
+
 COMMON_CELLS = {"course_setup"}  # the locked setup cell every lab starts with: says nothing about the lab
 
 
@@ -146,10 +148,6 @@ class SnapshotOverwriteKernelspec(OverwriteKernelspec):
 
 
 # ----------------------------------------------------------------------------- our checks
-
-
-def grade_id(cell: NotebookNode) -> str | None:
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
 def read_submission(data: bytes) -> NotebookNode:

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from autograder.build import generate_release  # noqa: E402
-from autograder.course import load_lab  # noqa: E402
+from autograder.course import interpreter_env, load_lab  # noqa: E402
 from autograder.harness import KernelSession, fill_submission, read_candidates  # noqa: E402
 
 
@@ -75,9 +75,8 @@ def make_class(course: Path, lab: str, count: int) -> None:
 
 
 def timed(command: list[str], cwd: Path) -> float:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     start = time.monotonic()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=cwd, env=interpreter_env(), capture_output=True, text=True)
     seconds = time.monotonic() - start
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")

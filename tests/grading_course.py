@@ -1,7 +1,6 @@
 """A throwaway course folder for the grading tests: Lab 1 released into a fresh gradebook, and submissions."""
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -10,6 +9,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.build import generate_release
+from autograder.course import interpreter_env
 from autograder.harness import fill_submission, read_candidates
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,9 +76,8 @@ def gradebook_scores(folder: Path, lab: str = LAB, db_url: str | None = None) ->
 
 
 def nbgrader_command(folder: Path, *args: str) -> subprocess.CompletedProcess:
-    bindir = str(Path(sys.executable).parent)  # nbgrader runs `alembic` by name
     return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=folder, capture_output=True, text=True,
-                          env={**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"})
+                          env=interpreter_env())  # nbgrader runs `alembic` by name
 
 
 def nbgrader_autograde(folder: Path, lab: str = LAB) -> subprocess.CompletedProcess:
