@@ -13,6 +13,7 @@ from the declared ids or the cell's position, and no outputs or jupytext metadat
 """
 from __future__ import annotations
 
+import argparse
 import logging
 import shutil
 from pathlib import Path
@@ -162,3 +163,18 @@ def build(lab_ids: list[str] | None = None, root: Path | None = None, out_root: 
             shutil.rmtree(release)
         generate_release(lab.id, out_root, db_url)
     return [lab.id for lab in chosen]
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    for lab in build(args.labs or None, out_root=args.out, only=args.notebooks):
+        print(f"built source/{lab} and release/{lab}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    b = sub.add_parser("build", help="assignments/ -> source/ -> release/ (nbgrader generate_assignment)")
+    b.add_argument("labs", nargs="*", help="lab ids (default: every lab in assignments/)")
+    b.add_argument("--out", type=Path, default=None, help="write source/ and release/ here instead")
+    b.add_argument("--notebooks", nargs="+", default=None,
+                   help="rebuild only these notebooks of the lab (while writing a lab of several notebooks)")
+    b.set_defaults(func=cmd_build)
