@@ -10,10 +10,13 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import hashlib
 import importlib
 import inspect
 import io
+import sys
 import textwrap
+import traceback
 import warnings
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -32,6 +35,13 @@ __all__ = [
     "numerical_gradient",
     "check_gradient",
     "quiet",
+    "call",
+    "substitute",
+    "figure_summary",
+    "close_figures",
+    "hash_value",
+    "assert_hashed",
+    "note_hidden_tests",
 ]
 
 SMALL_INPUT = 36  # inputs with at most this many elements are shown in a failure message
@@ -406,3 +416,184 @@ def quiet() -> Iterator[io.StringIO]:
     with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stderr(buffer):
         warnings.simplefilter("ignore")
         yield buffer
+
+
+# ----------------------------------------------------------------------------- calling the student's code
+#
+# Test cells reach the student's work only through these helpers and plain calls, so that the
+# grading engine can run the student's code in another process and pass plain values across
+# (see docs/writing-a-lab.md, "The test-cell contract").
+
+
+def _student_line(error: BaseException, func: Any) -> str:
+    """' (line 3 of your cell)' for the innermost frame of the student's code, else ''."""
+    code = getattr(func, "__code__", None) or getattr(getattr(func, "__init__", None), "__code__", None)
+    filename = code.co_filename if code is not None else None
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == filename]
+    return f" (line {frames[-1].lineno} of your cell)" if frames else ""
+
+
+def call(func: Callable, *args: Any, name: str | None = None, **kwargs: Any) -> Any:
+    """Call the student's ``func(*args, **kwargs)``; an exception inside it becomes a short failure.
+
+    ``NotImplementedError`` reads "not written yet"; any other error names the function, the
+    exception and the line of the student's cell it came from, in a first line under 80
+    characters (nbgrader's Validate cuts longer lines).
+    """
+    label = name or getattr(func, "__name__", "your function")
+    if not callable(func):
+        raise CheckFailed(f"{label} is not a function: got {_describe(func)}")
+    try:
+        return func(*args, **kwargs)
+    except CheckFailed:
+        raise
+    except NotImplementedError:
+        raise CheckFailed(f"{label} is not written yet (it raises NotImplementedError)") from None
+    except Exception as error:  # the student's bug, shown as one line instead of a traceback
+        where = _student_line(error, func)
+        first = f"your {label} raised {type(error).__name__}{where}"
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise CheckFailed(first + (f"\n  {type(error).__name__}: {_short(detail, 300)}" if detail else "")) from None
+
+
+def _notebook_namespace(depth: int = 2) -> dict[str, Any]:
+    """The namespace a test cell runs in: IPython's user namespace, else the caller's globals."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is not None:
+        return shell.user_ns
+    return sys._getframe(depth).f_globals
+
+
+class substitute:
+    """Run a block with some of the notebook's names replaced, e.g. by a reference version.
+
+    A hidden test of an exercise that calls another student function swaps in the reference
+    for it, so a mistake costs points only on its own exercise::
+
+        with substitute({"feed_forward": reference_feed_forward, "MLP.loss": reference_loss}):
+            history = call(train, ...)
+
+    Keys are names in the notebook's namespace, or ``"Name.attribute"`` for an attribute of a
+    notebook object (a method of the student's class). Everything is put back on exit.
+    """
+
+    def __init__(self, replacements: Mapping[str, Any]) -> None:
+        self.replacements = dict(replacements)
+        self.namespace = _notebook_namespace()
+        self._saved: list[tuple[Any, str, bool, Any]] = []
+
+    def _target(self, key: str) -> tuple[Any, str]:
+        head, _, attr = key.partition(".")
+        if not attr:
+            return self.namespace, key
+        owner = self.namespace.get(head)
+        if owner is None:
+            raise CheckFailed(f"{head} is not defined: run the cell that defines it first")
+        return owner, attr
+
+    def __enter__(self) -> "substitute":
+        for key, value in self.replacements.items():
+            owner, attr = self._target(key)
+            if isinstance(owner, dict):
+                self._saved.append((owner, attr, attr in owner, owner.get(attr)))
+                owner[attr] = value
+            else:
+                had = attr in vars(owner)
+                self._saved.append((owner, attr, had, vars(owner).get(attr)))
+                setattr(owner, attr, value)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for owner, attr, had, old in reversed(self._saved):
+            if isinstance(owner, dict):
+                if had:
+                    owner[attr] = old
+                else:
+                    owner.pop(attr, None)
+            elif had:
+                setattr(owner, attr, old)
+            else:
+                delattr(owner, attr)
+        self._saved.clear()
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def _axes_summary(ax: Any) -> dict[str, Any]:
+    patches: dict[str, int] = {}
+    for patch in ax.patches:
+        patches[type(patch).__name__] = patches.get(type(patch).__name__, 0) + 1
+    legend = ax.get_legend()
+    return {
+        "title": ax.get_title() or ax.get_title("left") or ax.get_title("right"),
+        "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(),
+        "xscale": ax.get_xscale(), "yscale": ax.get_yscale(),
+        "lines": len(ax.lines), "images": len(ax.images), "collections": len(ax.collections),
+        "patches": patches, "texts": [t.get_text() for t in ax.texts],
+        "legend": [t.get_text() for t in legend.get_texts()] if legend is not None else [],
+        "visible_axis": bool(ax.axison),
+    }
+
+
+def figure_summary(fig: Any = None) -> dict[str, Any]:
+    """A plain description of a matplotlib figure (the current one by default), for figure tests.
+
+    ``{"suptitle": str, "axes": [{"title", "xlabel", "ylabel", "xscale", "yscale", "lines",
+    "images", "collections", "patches": {type name: count}, "texts", "legend", "visible_axis"}]}``,
+    the axes in the order they were added. Tests read figures only through this, never
+    through ``plt`` directly (the student's figure may live in another process while grading).
+    """
+    import matplotlib.pyplot as plt
+
+    fig = fig if fig is not None else plt.gcf()
+    suptitle = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else ""
+    return {"suptitle": suptitle, "axes": [_axes_summary(ax) for ax in fig.axes]}
+
+
+def close_figures() -> None:
+    """Close every open figure (before a figure test calls the student's drawing function)."""
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+# ----------------------------------------------------------------------------- hashed values
+
+
+def hash_value(value: Any, decimals: int = 4) -> str:
+    """A short digest of a value rounded to ``decimals`` (numbers, arrays, tensors, strings, tuples)."""
+    if isinstance(value, str):
+        text = value.strip()
+    else:
+        arr = np.round(_to_numpy(value, "value").astype(np.float64), decimals) + 0.0  # no -0.0
+        text = f"{arr.shape}:" + ",".join(f"{v:.{decimals}f}" for v in arr.ravel())
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def assert_hashed(actual: Any, digest: str, *, name: str, decimals: int = 4) -> None:
+    """Fail unless ``actual`` rounded to ``decimals`` hashes to ``digest`` (from :func:`hash_value`).
+
+    For a visible check of a value that only the value itself would give away: the message
+    says the value is wrong and shows the student's own value, never the expected one.
+    """
+    if actual is None:
+        raise CheckFailed(f"{name}: got None (did you forget to `return` or assign it?)")
+    try:
+        got = hash_value(actual, decimals)
+    except CheckFailed:
+        raise CheckFailed(f"{name}: expected a number or an array, got {_describe(actual)}") from None
+    if got != digest:
+        shown = actual if isinstance(actual, str) else np.round(_to_numpy(actual, name).astype(float), decimals)
+        raise CheckFailed(f"{name}: not the right value (compared rounded to {decimals} decimals)\n"
+                          f"  yours: {_short(shown)}")
+
+
+def note_hidden_tests() -> None:
+    """Print the line a test cell shows when its checks run only at grading."""
+    print("More tests run in this cell when your work is graded.")

@@ -134,3 +134,83 @@ def test_quiet_keeps_warnings_and_stderr_out():
         np.exp(np.array([1000.0]))
         print("progress", file=sys.stderr)
     assert "progress" in buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------- call, substitute, figures, hashes
+
+from autograder.checks import (assert_hashed, call, close_figures, figure_summary, hash_value,  # noqa: E402
+                               substitute)
+
+
+def _divide(a, b):
+    return a / b
+
+
+def _unfinished(x):
+    raise NotImplementedError()
+
+
+def test_call_turns_an_exception_into_one_short_line():
+    assert call(_divide, 6, 3) == 2
+    text = message(call, _divide, 1, 0)
+    first = text.splitlines()[0]
+    assert first.startswith("your _divide raised ZeroDivisionError (line ") and len(first) < 80
+    assert "not written yet" in message(call, _unfinished, 1)
+    assert "not a function" in message(call, None)
+
+
+helper_value = "global"
+
+
+def _reads_helper():
+    return helper_value
+
+
+def test_substitute_swaps_names_and_attributes_and_puts_them_back():
+    class Net:
+        def loss(self):
+            return "student"
+
+    globals()["Net"] = Net
+    try:
+        with substitute({"helper_value": "reference", "Net.loss": lambda self: "reference"}):
+            assert _reads_helper() == "reference" and Net().loss() == "reference"
+        assert _reads_helper() == "global" and Net().loss() == "student"
+        with substitute({"not_defined_before": 1}):
+            assert globals()["not_defined_before"] == 1
+        assert "not_defined_before" not in globals()
+    finally:
+        del globals()["Net"]
+
+
+def test_figure_summary_describes_axes_in_plain_values():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    close_figures()
+    fig, axes = plt.subplots(1, 2)
+    axes[0].plot([1, 2], label="train")
+    axes[0].legend()
+    axes[0].set(title="loss", xlabel="epoch", yscale="log")
+    axes[1].imshow(np.zeros((2, 2)))
+    axes[1].add_patch(plt.Circle((0, 0), 1))
+    fig.suptitle("training")
+    summary = figure_summary()
+    assert summary["suptitle"] == "training" and len(summary["axes"]) == 2
+    assert summary["axes"][0]["title"] == "loss" and summary["axes"][0]["yscale"] == "log"
+    assert summary["axes"][0]["legend"] == ["train"] and summary["axes"][1]["images"] == 1
+    assert summary["axes"][1]["patches"] == {"Circle": 1}
+    close_figures()
+    assert figure_summary()["axes"] == []
+
+
+def test_hashed_values_never_show_the_expected_value():
+    digest = hash_value(np.array([0.12344, 2.0]))
+    assert_hashed(np.array([0.12341, 2.00001]), digest, name="v")
+    assert_hashed(torch.tensor([0.12341, 2.0], dtype=torch.float64), digest, name="v")
+    text = message(assert_hashed, np.array([0.5, 2.0]), digest, name="v")
+    assert "0.5" in text and "0.1234" not in text
+    assert "None" in message(assert_hashed, None, digest, name="v")
+    assert hash_value(-0.0) == hash_value(0.0) and hash_value(" abc ") == hash_value("abc")
