@@ -17,6 +17,25 @@ def grading() -> bool:
     return bool(os.environ.get("NBGRADER_EXECUTION"))
 
 
+_announced_device: str | None = None
+
+
+def device() -> Any:
+    """The torch device training cells use: CUDA when available (Colab's GPU), else the CPU.
+
+    Says which once per session, so a student knows whether the GPU is in use.
+    """
+    global _announced_device
+    import torch
+
+    chosen = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if _announced_device != str(chosen):
+        _announced_device = str(chosen)
+        where = torch.cuda.get_device_name(chosen) if chosen.type == "cuda" else "no GPU found"
+        print(f"training on {chosen} ({where})")
+    return chosen
+
+
 def _short_traceback(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
     """Show a failed check as its message alone: the traceback of a test helps nobody."""
     shell._showtraceback(etype, value, [f"\x1b[0;31m{etype.__name__}\x1b[0m: {value}"])
