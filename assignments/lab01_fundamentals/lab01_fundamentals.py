@@ -15,7 +15,7 @@
 # so make your code general rather than fitted to the example.
 #
 # Run the cells in order, from the top (*Runtime → Run all* in Colab, *Run → Run All Cells* in
-# JupyterLab). Total: 30 points.
+# JupyterLab). Total: 27 points.
 
 # %% tags=["readonly"] id="imports"
 import numpy as np
@@ -44,7 +44,7 @@ torch.set_printoptions(precision=4)
 # networks with 100+ layers trainable.
 
 # %% [markdown]
-# ### A2. Counting weights (4 points + 1 point)
+# ### A2. Counting weights (5 points + 1 point)
 #
 # A fully connected network is described by its layer sizes, `struct = [n0, n1, ..., nL]`:
 # `n0` inputs, then `L` layers of neurons. Each neuron of layer `l` receives every output of layer
@@ -87,7 +87,7 @@ def weight_shapes(struct, bias=True, recurrent=False):
 assert_equal(weight_shapes([2, 4, 1], bias=True, recurrent=True), [(4, 7), (1, 5)],
              name="weight_shapes([2, 4, 1], bias=True, recurrent=True)")
 
-# %% tags=["tests"] id="test_weight_shapes_structures" points=1
+# %% tags=["tests"] id="test_weight_shapes_structures" points=2
 """weight_shapes matches the parameter shapes of an equivalent torch network, for other structures."""
 ### BEGIN HIDDEN TESTS
 def torch_weight_shapes(struct, bias, recurrent):
@@ -164,9 +164,10 @@ for struct in ([2, 4, 1], [3, 5, 2], [10, 20, 30, 4], [1, 1], [784, 100, 10], [4
 #
 # The input `X` (5×5) has rows of 2s, 3s, 1s, 3s and 2s; the kernels are `W1` and `W2` below.
 #
-# Compute **by hand** (or with a few lines of NumPy — but not with a convolution function) the two
-# output feature maps `f1` (for `W1`) and `f2` (for `W2`) as 3×3 NumPy arrays, and `output_shape`,
-# the shape of the layer's output as a tuple `(channels, height, width)`.
+# Compute **by hand** the two output feature maps `f1` (for `W1`) and `f2` (for `W2`) as 3×3 NumPy
+# arrays (typing the numbers in, or with a few lines of NumPy to check your arithmetic), and
+# `output_shape`, the shape of the layer's output as a tuple `(channels, height, width)`: the order
+# PyTorch uses, and every lab of this course.
 
 # %% tags=["readonly"] id="conv_data"
 X = np.array([[2.0] * 5, [3.0] * 5, [1.0] * 5, [3.0] * 5, [2.0] * 5])
@@ -217,9 +218,10 @@ assert_close(f2, maps[1], name="f2 (X convolved with W2)", atol=1e-6)
 
 # %% [markdown] tags=["manual"] id="kernel_features" points=2
 # W1 is a horizontal-line (horizontal-edge) detector: it compares a row with the rows above and
-# below. X varies from row to row, so W1 responds strongly (+9 on the bright middle of a 3-1-3
-# pattern, −12 on the dark row). W2 is a vertical-line detector: it compares a column with its
-# neighbours. X is constant along every row (no vertical structure), so W2 gives 0 everywhere.
+# below. X varies from row to row, so W1 responds strongly: +9 where a bright row lies between
+# darker ones (the 2-3-1 and 1-3-2 windows) and −12 where the dark row lies between bright ones (the
+# 3-1-3 window). W2 is a vertical-line detector: it compares a column with its neighbours. X is
+# constant along every row (no vertical structure), so W2 gives 0 everywhere.
 # Both kernels sum to 0, so they ignore constant regions and respond only to changes.
 
 # %% [markdown]
@@ -227,13 +229,13 @@ assert_close(f2, maps[1], name="f2 (X convolved with W2)", atol=1e-6)
 #
 # The layer ends with 3×3 max pooling (stride 3). Give the pooled maps `p1` (of `f1`) and `p2`
 # (of `f2`) as 1×1 NumPy arrays, and `pooled`, the layer's pooled output with the two channels
-# stacked on the **last** axis, shape `(1, 1, 2)` (height, width, channels).
+# stacked on the **first** axis, shape `(2, 1, 1)` (channels, height, width), like `output_shape`.
 
 # %% tags=["solution"] id="max_pool_by_hand"
 ### BEGIN SOLUTION
 p1 = np.array([[f1.max()]])
 p2 = np.array([[f2.max()]])
-pooled = np.stack([p1, p2], axis=-1)
+pooled = np.stack([p1, p2])
 ### END SOLUTION
 
 # %% tags=["tests"] id="test_max_pool_by_hand_maps" points=1
@@ -248,12 +250,12 @@ assert_close(p2, reference[1], name="p2 (max pooling of f2)")
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_max_pool_by_hand_stacked" points=1
-"""pooled stacks the two pooled channels on the last axis, shape (1, 1, 2)."""
-assert_shape(pooled, (1, 1, 2), name="pooled")
+"""pooled stacks the two pooled channels on the first axis, shape (2, 1, 1) (channels, height, width)."""
+assert_shape(pooled, (2, 1, 1), name="pooled")
 ### BEGIN HIDDEN TESTS
 maps = F.conv2d(torch.tensor(X)[None, None], torch.tensor(np.stack([W1, W2]))[:, None])
-reference = F.max_pool2d(maps, kernel_size=3)[0].permute(1, 2, 0).numpy()
-assert_close(pooled, reference, name="pooled (height, width, channels)")
+reference = F.max_pool2d(maps, kernel_size=3)[0].numpy()
+assert_close(pooled, reference, name="pooled (channels, height, width)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -270,7 +272,7 @@ assert_close(pooled, reference, name="pooled (height, width, channels)")
 # %% [markdown]
 # ## Part B — PyTorch tensors and autograd
 #
-# ### B1. Tensors (2 points)
+# ### B1. Tensors (1 point)
 #
 # Create the column vectors `v1` = [1, 2]ᵀ and `v2` = [−2, −1]ᵀ as float tensors of shape (2, 1),
 # the matrix `A` = [[1, −1], [0, 1]], and the matrix `V` whose **columns** are `v1` and `v2`
@@ -284,7 +286,7 @@ A = torch.tensor([[1.0, -1.0], [0.0, 1.0]])
 V = torch.cat([v1, v2], dim=1)
 ### END SOLUTION
 
-# %% tags=["tests"] id="test_tensors_values" points=2
+# %% tags=["tests"] id="test_tensors_values" points=1
 """v1, v2, A, V are float tensors with the asked shapes and values (V has v1 and v2 as columns)."""
 for name, value, shape in (("v1", v1, (2, 1)), ("v2", v2, (2, 1)), ("A", A, (2, 2)), ("V", V, (2, 2))):
     assert_type(value, torch.Tensor, name=name)
@@ -299,57 +301,55 @@ assert_close(V, np.array([[1.0, -2.0], [2.0, -1.0]]), name="V")
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### B2. Elementwise (Hadamard) product (2 points)
+# ### B2. Elementwise (Hadamard) product (1 point)
 #
 # The Hadamard product multiplies two matrices of the same shape element by element.
 
 # %% tags=["solution"] id="hadamard"
 def hadamard(A, B):
-    """Elementwise product of two tensors of the same shape (M, N); returns a tensor (M, N)."""
+    """Elementwise product of two tensors of the same shape (M, N); returns a torch tensor (M, N)."""
     ### BEGIN SOLUTION
     return A * B
     ### END SOLUTION
 
-# %% tags=["tests"] id="test_hadamard_example" points=1
-"""hadamard(A, V) is the elementwise product [[1, 2], [0, -1]]."""
+# %% tags=["tests"] id="test_hadamard_values" points=1
+"""hadamard(A, V) is the tensor [[1, 2], [0, -1]]; more tests compare it with torch.mul on other matrices."""
+assert_type(hadamard(A, V), torch.Tensor, name="hadamard(A, V)")
 assert_close(hadamard(A, V), torch.tensor([[1.0, 2.0], [0.0, -1.0]]), name="hadamard(A, V)")
-
-# %% tags=["tests"] id="test_hadamard_random" points=1
-"""hadamard matches torch.mul on random non-square matrices."""
 ### BEGIN HIDDEN TESTS
 generator = torch.Generator().manual_seed(1)
 for shape in ((3, 5), (1, 4), (6, 2), (2, 2)):
     P, Q = torch.randn(shape, generator=generator), torch.randn(shape, generator=generator)
+    assert_type(hadamard(P, Q), torch.Tensor, name=f"hadamard of two {shape} tensors")
     assert_close(hadamard(P, Q), torch.mul(P, Q), name=f"hadamard of two {shape} tensors",
                  inputs={"A": P, "B": Q}, rtol=1e-5, atol=1e-6)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### B3. Matrix product (2 points)
+# ### B3. Matrix product (1 point)
 
 # %% tags=["solution"] id="matmul"
 def matmul(A, B):
-    """Matrix product of A (M, K) and B (K, N); returns a tensor (M, N)."""
+    """Matrix product of two tensors, A (M, K) and B (K, N); returns a torch tensor (M, N)."""
     ### BEGIN SOLUTION
     return A @ B
     ### END SOLUTION
 
-# %% tags=["tests"] id="test_matmul_example" points=1
-"""matmul(A, V) is [[-1, -1], [2, -1]]."""
+# %% tags=["tests"] id="test_matmul_values" points=1
+"""matmul(A, V) is the tensor [[-1, -1], [2, -1]]; more tests compare it with torch.mm on other matrices."""
+assert_type(matmul(A, V), torch.Tensor, name="matmul(A, V)")
 assert_close(matmul(A, V), torch.tensor([[-1.0, -1.0], [2.0, -1.0]]), name="matmul(A, V)")
-
-# %% tags=["tests"] id="test_matmul_random" points=1
-"""matmul matches torch.mm on random non-square matrices."""
 ### BEGIN HIDDEN TESTS
 generator = torch.Generator().manual_seed(2)
 for m, k, n in ((3, 4, 5), (1, 3, 2), (5, 1, 4), (2, 2, 2)):
     P, Q = torch.randn(m, k, generator=generator), torch.randn(k, n, generator=generator)
+    assert_type(matmul(P, Q), torch.Tensor, name=f"matmul of ({m}, {k}) and ({k}, {n}) tensors")
     assert_close(matmul(P, Q), torch.mm(P, Q), name=f"matmul of ({m}, {k}) and ({k}, {n}) tensors",
                  inputs={"A": P, "B": Q}, rtol=1e-5, atol=1e-5)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### B4. Squared L2 distance (3 points)
+# ### B4. Squared L2 distance (2 points)
 #
 # Write `squared_l2(v1, v2)` = ‖v1 − v2‖² = Σᵢ (v1ᵢ − v2ᵢ)², for two tensors of the same shape, using
 # elementary tensor operations — **without** `torch.norm` (or `torch.linalg.norm`, `torch.dist`).
@@ -366,12 +366,9 @@ def squared_l2(v1, v2):
     return (difference * difference).sum()
     ### END SOLUTION
 
-# %% tags=["tests"] id="test_squared_l2_example" points=1
-"""squared_l2(v1, v2) is 3^2 + 3^2 = 18."""
+# %% tags=["tests"] id="test_squared_l2_values" points=1
+"""squared_l2(v1, v2) is 3^2 + 3^2 = 18; more tests compare it with torch on random vectors of several shapes."""
 assert_close(squared_l2(v1, v2), 18.0, name="squared_l2(v1, v2)")
-
-# %% tags=["tests"] id="test_squared_l2_random" points=1
-"""squared_l2 matches torch.sum((a - b) ** 2) on random vectors of several shapes."""
 ### BEGIN HIDDEN TESTS
 generator = torch.Generator().manual_seed(3)
 for shape in ((5,), (3, 1), (10,), (1,)):
