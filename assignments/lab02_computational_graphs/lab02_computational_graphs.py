@@ -20,7 +20,7 @@
 # your work. They show one worked example; when grading, more tests run on other inputs and on other
 # graphs, so make your code general rather than fitted to the example.
 #
-# Run the cells in order, from the top. Total: 19 points (17 autograded, 2 graded by hand).
+# Run the cells in order, from the top. Total: 23 points (20 autograded, 3 graded by hand).
 
 # %% tags=["readonly"] id="imports"
 import re
@@ -30,7 +30,7 @@ import networkx as nx
 import numpy as np
 import torch
 
-from autograder.checks import assert_close, assert_true, assert_type
+from autograder.checks import assert_close, assert_true, assert_type, call
 
 torch.set_printoptions(precision=4)
 
@@ -137,7 +137,7 @@ def assert_graph(G, inputs, sink, names=()):
 
 
 # %% [markdown]
-# ## 1. Build and draw a graph (3 points)
+# ## 1. Build and draw a graph (5 points)
 #
 # Here is the worked example, the linear neuron g(x1) = w1·x1 + b1: one `mul` and one `add`.
 
@@ -158,7 +158,7 @@ print("nodes:", dict(G_linear.nodes(data=True)))
 print("edges:", list(G_linear.edges(data=True)))
 
 # %% [markdown]
-# ### 1a. Drawing (1 point)
+# ### 1a. Drawing (3 points)
 #
 # Write `draw_graph(G, ax=None)`, which draws a graph with matplotlib: **variables as circles**,
 # **operations as squares**, an arrow for each edge, each variable labelled with its name (and with
@@ -218,17 +218,23 @@ def draw_graph(G, ax=None):
 draw_graph(G_linear)
 plt.show()
 
-# %% tags=["tests"] id="test_draw_graph_shapes" points=1
-"""draw_graph draws every variable as a circle and every op as a square, and returns its Axes (or Figure)."""
+# %% [markdown]
+# The tests of `draw_graph` look at what it drew with the helpers below: the circles and squares (as
+# markers, patches or text boxes), the texts, and the lines or arrows. You need not read them.
+
+# %% tags=["readonly"] id="drawing_checks"
 import matplotlib
 import matplotlib.patches as mpatches
-from matplotlib.collections import PathCollection
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.markers import MarkerStyle
 
-plt.close("all")
-drawn = draw_graph(build_linear_graph())
-assert_type(drawn, (matplotlib.axes.Axes, matplotlib.figure.Figure), name="draw_graph(G)")
-### BEGIN HIDDEN TESTS
+
+
+def _axes_of(drawn):
+    """The Axes of what draw_graph returned (an Axes or a Figure)."""
+    return drawn.axes if isinstance(drawn, matplotlib.figure.Figure) else [drawn]
+
+
 def _marker_shape(path):
     """'o' or 's' when a marker path is matplotlib's circle or square (any size), else None."""
     def unit(vertices):
@@ -254,12 +260,11 @@ def _patch_shape(patch):
     return None
 
 
-def _count_shapes(figure_or_axes):
+def _shapes_drawn(drawn):
     """Circles and squares drawn, from the first kind of artist that has any: markers (scatter,
-    networkx, plot), else patches, else text boxes (so labels in boxes next to markers don't count twice)."""
-    axes = figure_or_axes.axes if isinstance(figure_or_axes, matplotlib.figure.Figure) else [figure_or_axes]
+    networkx, plot), else patches, else text boxes (labels in boxes next to markers don't count twice)."""
     markers, patches, boxes = {"o": 0, "s": 0}, {"o": 0, "s": 0}, {"o": 0, "s": 0}
-    for ax in axes:
+    for ax in _axes_of(drawn):
         for collection in ax.collections:
             if isinstance(collection, PathCollection) and collection.get_paths() and len(collection.get_offsets()):
                 shape = _marker_shape(collection.get_paths()[0])
@@ -276,33 +281,125 @@ def _count_shapes(figure_or_axes):
     return next((counts for counts in (markers, patches) if sum(counts.values())), boxes)
 
 
-def assert_shapes_drawn(G, drawn, what):
-    counts = _count_shapes(drawn)
-    plt.close("all")  # counted: no need to display the test's figures
+def _texts_drawn(drawn):
+    """Every text drawn on the Axes (labels, annotations), as strings."""
+    return [text.get_text() for ax in _axes_of(drawn) for text in ax.texts]
+
+
+def _edges_drawn(drawn):
+    """Lines and arrows drawn: arrow patches and annotation arrows, segments of line collections and of plotted lines."""
+    count = 0
+    for ax in _axes_of(drawn):
+        count += sum(isinstance(p, (mpatches.FancyArrowPatch, mpatches.FancyArrow, mpatches.Arrow)) for p in ax.patches)
+        count += sum(getattr(t, "arrow_patch", None) is not None for t in ax.texts)
+        count += sum(len(c.get_segments()) for c in ax.collections if isinstance(c, LineCollection))
+        count += sum(max(len(line.get_xdata()) - 1, 0) for line in ax.lines if line.get_linestyle() not in ("None", "", " "))
+    return count
+
+
+def _numbers_in(texts):
+    """The numbers written in the texts (not the digits of names such as w1 or z2)."""
+    found = re.findall(r"(?<![\w.])[-−]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?", " ".join(texts))
+    return [float(n.replace("−", "-")) for n in found]
+
+
+def _draw(G, ax=None):
+    """draw_graph(G) (or on ax), checked to return an Axes or a Figure; the figure is closed after the checks."""
+    drawn = call(draw_graph, G) if ax is None else call(draw_graph, G, ax=ax)
+    assert_type(drawn, (matplotlib.axes.Axes, matplotlib.figure.Figure), name="what draw_graph(G) returns")
+    return drawn
+
+
+# %% tags=["tests"] id="test_draw_graph_shapes" points=1
+"""draw_graph draws every variable as a circle and every op as a square, and returns its Axes (or Figure)."""
+plt.close("all")
+_counts = _shapes_drawn(_draw(build_linear_graph()))
+plt.close("all")
+assert_true(_counts["o"] == 5 and _counts["s"] == 2,
+            f"draw_graph(G) for the worked example (5 variables, 2 ops) drew {_counts['o']} circles and "
+            f"{_counts['s']} squares: draw each variable as one circle (node_shape='o') and each op as one square")
+### BEGIN HIDDEN TESTS
+def _assert_shapes(G, drawn, what):
+    counts = _shapes_drawn(drawn)
+    plt.close("all")
     n_variables = sum(kind == "variable" for _, kind in G.nodes(data="kind"))
-    n_ops = len(G) - n_variables
-    assert_true(counts["o"] == n_variables and counts["s"] == n_ops,
+    assert_true(counts["o"] == n_variables and counts["s"] == len(G) - n_variables,
                 f"draw_graph({what}): drew {counts['o']} circles and {counts['s']} squares for a graph of "
-                f"{n_variables} variables and {n_ops} ops: draw each variable as one circle (node_shape='o') "
-                "and each op as one square (node_shape='s')")
+                f"{n_variables} variables and {len(G) - n_variables} ops")
 
 
-assert_shapes_drawn(build_linear_graph(), drawn, "the worked example")
-G_draw = nx.DiGraph()
-for name, value in (("a", None), ("b", None), ("two", 2.0)):
-    add_variable(G_draw, name, value)
-add_op(G_draw, "m", "mul", ["a", "b"], "z1")
-add_op(G_draw, "e", "exp", ["z1"], "z2")
-add_op(G_draw, "d", "div", ["z2", "two"], "z3")
-add_op(G_draw, "s", "sub", ["z3", "a"], "y")
-fig, ax = plt.subplots()
-drawn = draw_graph(G_draw, ax=ax)
-assert_true(drawn is ax or drawn is fig or getattr(drawn, "figure", None) is fig,
+_G = nx.DiGraph()
+for _name, _value in (("a", None), ("b", None), ("two", 2.0)):
+    add_variable(_G, _name, _value)
+add_op(_G, "m", "mul", ["a", "b"], "z1")
+add_op(_G, "e", "exp", ["z1"], "z2")
+add_op(_G, "d", "div", ["z2", "two"], "z3")
+add_op(_G, "s", "sub", ["z3", "a"], "y")
+_fig, _ax = plt.subplots()
+_drawn = _draw(_G, ax=_ax)
+assert_true(_drawn is _ax or _drawn is _fig or getattr(_drawn, "figure", None) is _fig,
             "draw_graph(G, ax=ax) must draw on the given ax and return it")
-assert_shapes_drawn(G_draw, fig, "a graph of 4 ops, drawn on a given ax")
-G_valued = build_linear_graph()
-nx.set_node_attributes(G_valued, {"w1": 2.0, "x1": 3.0, "b1": 1.0, "z1": 6.0, "g": 7.0}, "value")
-assert_shapes_drawn(G_valued, draw_graph(G_valued), "a graph whose variables all have values")
+_assert_shapes(_G, _fig, "a graph of 4 ops, drawn on a given ax")
+_G = build_linear_graph()
+nx.set_node_attributes(_G, {"w1": 2.0, "x1": 3.0, "b1": 1.0, "z1": 6.0, "g": 7.0}, "value")
+_counts = _assert_shapes(_G, _draw(_G), "a graph whose variables all have values")
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_draw_graph_labels" points=1
+"""draw_graph labels each variable with its name (and value, when it has one) and each op with its symbol."""
+plt.close("all")
+_G = build_linear_graph()
+nx.set_node_attributes(_G, {"w1": 1.5, "x1": -2.0, "b1": 0.25, "z1": -3.0, "g": -2.75}, "value")
+_texts = _texts_drawn(_draw(_G))
+plt.close("all")
+for _node, _data in _G.nodes(data=True):
+    if _data["kind"] == "op":
+        assert_true(any(OPS[_data["op"]]["symbol"] in t or _data["op"] in t for t in _texts),
+                    f"draw_graph: no label shows the op {_data['op']!r} of node {_node!r} "
+                    f"(write its symbol {OPS[_data['op']]['symbol']!r}); texts drawn: {_texts}")
+    else:
+        assert_true(any(_node in t for t in _texts), f"draw_graph: no label shows the variable {_node!r}; "
+                                                     f"texts drawn: {_texts}")
+        assert_true(any(abs(n - _data["value"]) <= 0.01 for n in _numbers_in(_texts)),
+                    f"draw_graph: the value {_data['value']} of variable {_node!r} is not written in any label; "
+                    f"texts drawn: {_texts}")
+### BEGIN HIDDEN TESTS
+_G = nx.DiGraph()
+add_variable(_G, "a")
+add_variable(_G, "k", 0.5)
+for _i, (_op, _operands) in enumerate((("neg", ["a"]), ("exp", ["z1"]), ("div", ["z2", "k"]), ("sub", ["z3", "a"]),
+                                        ("add", ["z4", "k"])), start=1):
+    add_op(_G, f"n{_i}", _op, _operands, f"z{_i}")
+_texts = _texts_drawn(_draw(_G))
+plt.close("all")
+for _node, _data in _G.nodes(data=True):
+    _wanted = (OPS[_data["op"]]["symbol"], _data["op"]) if _data["kind"] == "op" else (_node,)
+    assert_true(any(w in t for w in _wanted for t in _texts),
+                f"draw_graph: no label shows {' or '.join(map(repr, _wanted))} (node {_node!r} of a graph of "
+                f"neg, exp, div, sub and add)")
+assert_true(any(abs(n - 0.5) <= 0.01 for n in _numbers_in(_texts)),
+            "draw_graph: the constant k = 0.5 is drawn without its value")
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_draw_graph_edges" points=1
+"""draw_graph draws an arrow (or a line) for each edge of the graph."""
+plt.close("all")
+_edges = _edges_drawn(_draw(build_linear_graph()))
+plt.close("all")
+assert_true(_edges >= 6, f"draw_graph(G) for the worked example (6 edges) drew {_edges} arrows or lines: "
+                         "draw the edges too (nx.draw_networkx_edges)")
+### BEGIN HIDDEN TESTS
+_G = nx.DiGraph()
+for _name, _value in (("a", None), ("b", None), ("c", 3.0)):
+    add_variable(_G, _name, _value)
+add_op(_G, "p", "mul", ["a", "b"], "z1")
+add_op(_G, "q", "add", ["z1", "c"], "z2")
+add_op(_G, "r", "exp", ["z2"], "z3")
+add_op(_G, "s", "div", ["z3", "a"], "y")
+_edges = _edges_drawn(_draw(_G))
+plt.close("all")
+assert_true(_edges >= _G.number_of_edges(),
+            f"draw_graph drew {_edges} arrows or lines for a graph of {_G.number_of_edges()} edges")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -713,7 +810,7 @@ assert_close(e_value, f - 1.0, name="e_value", rtol=0, atol=1e-3)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 4. Backpropagation by hand (3 points + 1 point)
+# ## 4. Backpropagation by hand (2 points + 2 points)
 #
 # How much does the error change when a weight changes? Use the **chain rule** along the graph, from
 # the sink back to the weights: with u = w1·x1 + w2·x2 and f = exp(−u),
@@ -733,8 +830,8 @@ de_dw2 = -0.4 * np.exp(0.05)
 ### END SOLUTION
 print("de/df =", de_df, "  de/dw1 =", de_dw1, "  de/dw2 =", de_dw2)
 
-# %% tags=["tests"] id="test_backprop_by_hand_de_df" points=1
-"""de_df is a number equal to autograd's de/df at the point of exercise 3."""
+# %% tags=["tests"] id="test_backprop_by_hand_values" points=2
+"""de_df, de_dw1 and de_dw2 are numbers equal to autograd's derivatives at the point of exercise 3, to 3 decimals."""
 for name, value in (("de_df", de_df), ("de_dw1", de_dw1), ("de_dw2", de_dw2)):
     assert_true(isinstance(value, (int, float, np.number, np.ndarray, torch.Tensor)) and np.prod(np.shape(value)) == 1,
                 f"{name} must be a number, got {type(value).__name__}")
@@ -744,21 +841,7 @@ f = torch.exp(-(w1 * 0.3 + w2 * 0.4))
 f.retain_grad()
 (f - 1.0).backward()
 assert_close(de_df, f.grad, name="de/df", rtol=0, atol=1e-3)
-### END HIDDEN TESTS
-
-# %% tags=["tests"] id="test_backprop_by_hand_de_dw1" points=1
-"""de_dw1 equals autograd's de/dw1 to 3 decimals."""
-### BEGIN HIDDEN TESTS
-w1, w2 = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (0.1, -0.2))
-(torch.exp(-(w1 * 0.3 + w2 * 0.4)) - 1.0).backward()
 assert_close(de_dw1, w1.grad, name="de/dw1", rtol=0, atol=1e-3)
-### END HIDDEN TESTS
-
-# %% tags=["tests"] id="test_backprop_by_hand_de_dw2" points=1
-"""de_dw2 equals autograd's de/dw2 to 3 decimals."""
-### BEGIN HIDDEN TESTS
-w1, w2 = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (0.1, -0.2))
-(torch.exp(-(w1 * 0.3 + w2 * 0.4)) - 1.0).backward()
 assert_close(de_dw2, w2.grad, name="de/dw2", rtol=0, atol=1e-3)
 ### END HIDDEN TESTS
 
@@ -766,7 +849,7 @@ assert_close(de_dw2, w2.grad, name="de/dw2", rtol=0, atol=1e-3)
 # Show your derivation: each local derivative along the path from e to w1 (and w2), and how they
 # combine into the numbers above.
 
-# %% [markdown] tags=["manual"] id="backprop_derivation" points=1
+# %% [markdown] tags=["manual"] id="backprop_derivation" points=2
 # With u = w1·x1 + w2·x2 = 0.03 − 0.08 = −0.05 and f = exp(−u) = e^0.05 ≈ 1.0513:
 #
 # * ∂e/∂f = 1 (e = f − f*);
@@ -778,7 +861,7 @@ assert_close(de_dw2, w2.grad, name="de/dw2", rtol=0, atol=1e-3)
 # wrong −0.3 and −0.4.)
 
 # %% [markdown]
-# ## 5. Backpropagation by code (4 points + 1 point)
+# ## 5. Backpropagation by code (6 points + 1 point)
 #
 # The backward pass computes the derivative of the sink with respect to **every** variable, in one
 # sweep from the sink back to the sources:
@@ -854,7 +937,7 @@ for trial in range(3):
     assert_grads_match(R.G, R.values(), R.grads("g"), "the worked example")
 ### END HIDDEN TESTS
 
-# %% tags=["tests"] id="test_backward_graph_ops" points=1
+# %% tags=["tests"] id="test_backward_graph_ops" points=2
 """backward_graph has the right local derivative for each op (compared with torch autograd)."""
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(5)
@@ -870,7 +953,7 @@ for op, arity in (("add", 2), ("sub", 2), ("mul", 2), ("div", 2), ("neg", 1), ("
         assert_grads_match(_shuffled(R.G, trial), R.values(), reference, what + ", edges added in another order")
 ### END HIDDEN TESTS
 
-# %% tags=["tests"] id="test_backward_graph_fanout" points=1
+# %% tags=["tests"] id="test_backward_graph_fanout" points=2
 """backward_graph adds up the gradients of a variable used by several ops (sigmoid, error and diamond graphs)."""
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(6)
@@ -902,16 +985,20 @@ for seed in range(10, 18):
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# In the sigmoid graph, the constant 1 is used twice, and in a neural network every weight of a
-# hidden neuron feeds many neurons of the next layer. Why must the gradients reaching such a variable
-# be **added**, and what goes wrong if the backward pass overwrites them?
+# In the sigmoid graph, the constant 1 is used twice, and in a neural network the activation of a
+# hidden neuron feeds every neuron of the next layer (and one weight is used for every example of a
+# batch, every position of a convolution, every time step of a recurrent network). Why must the
+# gradients reaching such a variable be **added**, and what goes wrong if the backward pass
+# overwrites them?
 
 # %% [markdown] tags=["manual"] id="fanout_question" points=1
 # If a variable v feeds several ops, the sink depends on v through each of them: y = F(g1(v), g2(v), ...).
 # The multivariable chain rule gives ∂y/∂v = Σₖ ∂y/∂gₖ · ∂gₖ/∂v: one term per path, summed. (A small
 # change of v moves every gₖ at once, and their effects on y add up.) Overwriting keeps only the last
-# path visited, so the gradient is wrong (and depends on the visiting order); for a weight feeding many
-# neurons, gradient descent would then follow a wrong direction.
+# path visited, so the gradient is wrong (and depends on the visiting order). In a network, a hidden
+# activation would get the gradient from one neuron of the next layer instead of all of them, and a
+# weight shared over a batch (or over the positions of a convolution, the steps of a recurrent network)
+# would get one example's gradient instead of their sum: gradient descent would follow a wrong direction.
 
 # %% [markdown]
 # ## 6. Check with PyTorch (2 points)
