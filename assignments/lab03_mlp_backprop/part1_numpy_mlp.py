@@ -19,7 +19,7 @@
 # `raise NotImplementedError()` line) and your answers where it says `YOUR ANSWER HERE`. The cells
 # that start with a docstring are tests: they show one worked example; when grading, more tests run
 # on other inputs (other sizes, batch sizes, large values), so make your code general. Run the
-# cells in order, from the top. Total: 24 points.
+# cells in order, from the top. Total: 27 points.
 
 # %% tags=["readonly"] id="imports"
 import time
@@ -30,8 +30,8 @@ import torch
 import torch.nn.functional as F
 
 import autograder
-from autograder.checks import (assert_close, assert_equal, assert_shape, assert_true, assert_type,
-                               quiet)
+from autograder.checks import (assert_close, assert_equal, assert_shape, assert_true, assert_type, call,
+                               note_hidden_tests, quiet, substitute)
 from autograder.data import load_mnist
 
 torch.set_default_dtype(torch.float64)
@@ -64,7 +64,7 @@ plt.show()
 # %% [markdown]
 # ## 1. Building blocks
 #
-# ### 1.1 One-hot encoding (2 points)
+# ### 1.1 One-hot encoding (1 point)
 #
 # The loss compares the network's C probabilities with a **one-hot** target: a vector of C zeros
 # with a single 1 at the position of the true class. Write `one_hot`. It must give `n_classes`
@@ -88,15 +88,12 @@ def one_hot(labels, n_classes=10):
     return Y
     ### END SOLUTION
 
-# %% tags=["tests"] id="test_one_hot_example" points=1
-"""one_hot([0, 2, 1], 3) puts a single 1 in columns 0, 2 and 1."""
+# %% tags=["tests"] id="test_one_hot_values" points=1
+"""one_hot([0, 2, 1], 3) puts a single 1 in columns 0, 2 and 1; more tests compare it with torch's one_hot."""
 Y = one_hot(np.array([0, 2, 1]), 3)
 assert_type(Y, np.ndarray, name="one_hot([0, 2, 1], 3)")
 assert_shape(Y, (3, 3), name="one_hot([0, 2, 1], 3)")
 assert_close(Y, np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]), name="one_hot([0, 2, 1], 3)")
-
-# %% tags=["tests"] id="test_one_hot_random" points=1
-"""one_hot matches torch.nn.functional.one_hot, with the asked number of classes and the default of 10."""
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(11)
 for n, top, n_classes in ((20, 10, 10), (7, 4, 10), (1, 1, 3), (50, 5, 5), (12, 2, 6)):
@@ -111,7 +108,7 @@ assert_close(one_hot(labels), F.one_hot(torch.tensor([3, 9, 0, 9]), 10).numpy(),
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### 1.2 Sigmoid (2 points)
+# ### 1.2 Sigmoid (1 point)
 #
 # $\sigma(x) = \dfrac{1}{1 + e^{-x}}$, applied elementwise to an array of any shape.
 
@@ -129,13 +126,10 @@ def sigmoid(x):
     return 0.5 * (1.0 + np.tanh(0.5 * x))  # the same function, and it never overflows
     ### END SOLUTION
 
-# %% tags=["tests"] id="test_sigmoid_example" points=1
-"""sigmoid([0, 2, -2]) is [0.5, 0.8808, 0.1192]."""
+# %% tags=["tests"] id="test_sigmoid_values" points=1
+"""sigmoid([0, 2, -2]) is [0.5, 0.8808, 0.1192]; more tests compare it with torch.sigmoid, large inputs too."""
 assert_close(sigmoid(np.array([0.0, 2.0, -2.0])), np.array([0.5, 0.88079708, 0.11920292]),
              name="sigmoid([0, 2, -2])", rtol=1e-6)
-
-# %% tags=["tests"] id="test_sigmoid_random" points=1
-"""sigmoid matches torch.sigmoid on random arrays of several shapes, including large magnitudes."""
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(12)
 for shape, scale in (((4, 7), 3.0), ((10,), 1.0), ((3, 2), 50.0), ((2, 5), 1000.0)):
@@ -148,7 +142,7 @@ for shape, scale in (((4, 7), 3.0), ((10,), 1.0), ((3, 2), 50.0), ((2, 5), 1000.
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### 1.3 Softmax (3 points)
+# ### 1.3 Softmax (2 points)
 #
 # The output layer turns each row of scores $z$ into probabilities:
 # $\mathrm{softmax}(z)_c = e^{z_c} / \sum_k e^{z_k}$, **row by row**.
@@ -174,15 +168,12 @@ def softmax(x):
     return e / np.sum(e, axis=1, keepdims=True)
     ### END SOLUTION
 
-# %% tags=["tests"] id="test_softmax_example" points=1
-"""softmax of [[1, 2, 3], [1, 1, 1]] gives [0.090, 0.245, 0.665] and three thirds."""
+# %% tags=["tests"] id="test_softmax_values" points=1
+"""softmax of [[1, 2, 3], [1, 1, 1]] gives [0.090, 0.245, 0.665] and three thirds; more tests compare it with torch."""
 got = softmax(np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]))
 assert_shape(got, (2, 3), name="softmax([[1, 2, 3], [1, 1, 1]])")
 assert_close(got, np.array([[0.09003057, 0.24472847, 0.66524096], [1 / 3, 1 / 3, 1 / 3]]),
              name="softmax([[1, 2, 3], [1, 1, 1]])", rtol=1e-6)
-
-# %% tags=["tests"] id="test_softmax_random" points=1
-"""softmax matches torch.softmax over each row, for random scores of several shapes."""
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(13)
 for shape in ((5, 10), (1, 4), (7, 3), (3, 7), (2, 2)):
@@ -373,7 +364,7 @@ for sizes, n in (([6, 5, 3], 7), ([4, 8, 7, 5, 3], 16), ([10, 2], 1), ([3, 1, 4]
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 3. Backpropagation (7 points)
+# ## 3. Backpropagation (7 points + 2 points)
 #
 # ### 3.1 The derivative of the sigmoid (1 point)
 #
@@ -408,7 +399,7 @@ for shape in ((4, 6), (10,), (1, 3)):
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### 3.2 One step of gradient descent (4 points)
+# ### 3.2 One step of gradient descent (6 points)
 #
 # `back_prop` computes the gradient of the mean cross-entropy with respect to every weight matrix
 # and returns the weights after **one SGD step**, $W_l \leftarrow W_l - \eta\, \partial\mathcal{L}/\partial W_l$.
@@ -464,7 +455,7 @@ for l in range(2):
     assert_shape(new_weights[l], weights[l].shape, name=f"updated weights[{l}]")
     assert_close(new_weights[l], (W[l] - 0.1 * W[l].grad).detach(), name=f"updated weights[{l}]", rtol=1e-6)
 
-# %% tags=["tests"] id="test_back_prop_torch" points=2
+# %% tags=["tests"] id="test_back_prop_torch" points=3
 """back_prop matches autograd in float64 for several layer sizes, batch sizes and learning rates."""
 ### BEGIN HIDDEN TESTS
 def reference_step(batch, batch_y, weights, lr):
@@ -495,14 +486,15 @@ for sizes, n, lr in (([6, 5, 3], 7, 0.5), ([4, 8, 7, 5, 3], 16, 1.0), ([10, 2], 
         assert_close(got[l], expected[l], name=f"updated weights[{l}] ({label})", rtol=1e-6, atol=1e-10)
 ### END HIDDEN TESTS
 
-# %% tags=["tests"] id="test_back_prop_batch_mean" points=1
+# %% tags=["tests"] id="test_back_prop_batch_mean" points=2
 """back_prop averages over the batch: a batch repeated twice (batch_size 2N) gives the same step."""
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(42)
 sizes, n, lr = [5, 6, 4], 6, 0.7
 batch, batch_y = rng.standard_normal((n, 5)), np.eye(4)[rng.integers(0, 4, size=n)]
 weights = [rng.uniform(-1, 1, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
-layers, expected = reference_step(batch, batch_y, weights, lr)
+hidden = torch.sigmoid(torch.from_numpy(batch @ weights[0]))
+layers = [batch, hidden.numpy(), torch.softmax(hidden @ torch.from_numpy(weights[1]), dim=1).numpy()]
 twice = [np.vstack([a, a]) for a in layers]
 with quiet():
     once_step = back_prop(layers[-1].copy(), batch_y.copy(), [a.copy() for a in layers], [w.copy() for w in weights],
@@ -511,7 +503,6 @@ with quiet():
 for l in range(2):
     assert_close(twice_step[l], once_step[l], name=f"weights[{l}] after a step on the batch repeated twice",
                  rtol=1e-6, atol=1e-10)
-    assert_close(once_step[l], expected[l], name=f"updated weights[{l}]", rtol=1e-6, atol=1e-10)
 with quiet():
     still = back_prop(layers[-1].copy(), batch_y.copy(), [a.copy() for a in layers], [w.copy() for w in weights], n, 0.0)
 for l in range(2):
@@ -533,16 +524,17 @@ for l in range(2):
 # example's scores appear only in its own term, so $\partial \mathcal{L} / \partial z_n = (p_n - y_n)/N$.
 
 # %% [markdown]
-# ## 4. Training the MLP (4 points)
+# ## 4. Training the MLP (6 points)
 #
 # The class below holds the data and the weights. Complete three methods:
 #
 # * `predict(X)`: the predicted class of each row of `X` (the most probable one);
 # * `evaluate(X, Y)`: the mean cross-entropy and the accuracy on inputs `X` with one-hot targets `Y`;
 # * `train(batch_size, epochs, lr)`: mini-batch SGD. In each epoch, shuffle the training examples
-#   with `self.rng`, cut them into batches of `batch_size` (the last one may be smaller), and for
-#   each batch run `feed_forward` and `back_prop`, storing the result in `self.weights`. The given
-#   code records the losses and accuracies after each epoch.
+#   with `self.rng` (e.g. `self.rng.permutation`), cut them into batches of `batch_size` examples
+#   (the last one smaller when `batch_size` does not divide their number), and for each batch run
+#   `feed_forward` and `back_prop` (with the size of that batch), storing the result in
+#   `self.weights`. The given code records the losses and accuracies after each epoch.
 #
 # Use `init_layers`, `feed_forward` and `back_prop` from above.
 
@@ -626,100 +618,165 @@ class MLP:
                   f"validation accuracy {self.history['val_acc'][-1]:.4f} ({seconds:.2f} s)")
 
 # %% tags=["tests"] id="test_MLP_predict_evaluate" points=1
-"""predict gives integer classes and evaluate gives (mean cross-entropy, accuracy) like torch."""
-rng = np.random.default_rng(2)
-X, labels = rng.standard_normal((6, 4)), np.array([0, 1, 2, 0, 1, 2])
-model = MLP([4, 5, 3], X, one_hot(labels, 3), X, one_hot(labels, 3), seed=0)
-predicted = model.predict(X)
-assert_shape(predicted, (6,), name="model.predict(X) for X of shape (6, 4)")
-assert_true(np.issubdtype(np.asarray(predicted).dtype, np.integer), "predict should return integer classes")
-logits = torch.sigmoid(torch.from_numpy(X) @ torch.from_numpy(model.weights[0])) @ torch.from_numpy(model.weights[1])
-assert_equal(predicted, logits.argmax(dim=1).numpy(), name="model.predict(X)")
-loss, accuracy = model.evaluate(X, one_hot(labels, 3))
-assert_close(loss, F.cross_entropy(logits, torch.from_numpy(labels)), name="the loss from model.evaluate", rtol=1e-5)
-assert_close(accuracy, np.mean(logits.argmax(dim=1).numpy() == labels), name="the accuracy from model.evaluate")
+"""predict gives the most probable class of each row and evaluate gives (mean cross-entropy, accuracy), like torch."""
+def _one_layer_forward(batch, hidden_layers, weights):
+    """Stands in for feed_forward on a network without hidden layer: softmax(batch @ W), computed by torch."""
+    probabilities = torch.softmax(torch.from_numpy(batch @ weights[0]), dim=1).numpy()
+    return probabilities, [batch, probabilities]
+
+
+_X, _labels = np.random.default_rng(2).standard_normal((6, 4)), np.array([0, 1, 2, 0, 1, 2])
+_W = np.random.default_rng(3).uniform(-1, 1, (4, 3))
+with substitute({"feed_forward": _one_layer_forward, "init_weights": lambda sizes, rng=None: [_W.copy()]}):
+    _model = call(MLP, [4, 3], _X, np.eye(3)[_labels], _X, np.eye(3)[_labels], 0)
+    _predicted = call(_model.predict, _X)
+    _result = call(_model.evaluate, _X, np.eye(3)[_labels])
+_scores = torch.from_numpy(_X @ _W)
+assert_shape(_predicted, (6,), name="predict(X) for X of shape (6, 4)")
+assert_true(np.issubdtype(np.asarray(_predicted).dtype, np.integer), "predict should return integer classes")
+assert_equal(_predicted, _scores.argmax(dim=1).numpy(), name="predict(X)")
+assert_true(isinstance(_result, (tuple, list)) and len(_result) == 2,
+            f"evaluate should return (loss, accuracy), got {type(_result).__name__}")
+assert_close(_result[0], F.cross_entropy(_scores, torch.from_numpy(_labels)), name="the loss from evaluate", rtol=1e-5)
+assert_close(_result[1], np.mean(_scores.argmax(dim=1).numpy() == _labels), name="the accuracy from evaluate")
 ### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(51)
-for sizes, n in (([5, 7, 4], 40), ([3, 6, 5, 2], 9), ([8, 10], 1)):
-    X, labels = rng.standard_normal((n, sizes[0])), rng.integers(0, sizes[-1], size=n)
-    model = MLP(sizes, X[:2], one_hot(labels[:2], sizes[-1]), X[:2], one_hot(labels[:2], sizes[-1]), seed=3)
-    model.weights = [rng.uniform(-1, 1, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
-    h = torch.from_numpy(X)
-    for l, W in enumerate(model.weights):
-        h = h @ torch.from_numpy(W)
-        h = h if l == len(model.weights) - 1 else torch.sigmoid(h)
-    predicted = model.predict(X)
-    assert_shape(predicted, (n,), name=f"model.predict for a batch of {n}")
-    assert_equal(predicted, h.argmax(dim=1).numpy(), name=f"model.predict ({sizes}, batch of {n})")
-    loss, accuracy = model.evaluate(X, one_hot(labels, sizes[-1]))
-    assert_close(loss, F.cross_entropy(h, torch.from_numpy(labels)), name=f"evaluate loss ({sizes}, batch of {n})",
+_rng = np.random.default_rng(51)
+for _d, _c, _n in ((5, 4, 40), (3, 2, 9), (8, 10, 1), (6, 7, 13)):
+    _X, _labels = _rng.standard_normal((_n, _d)), _rng.integers(0, _c, size=_n)
+    _W = _rng.uniform(-2, 2, (_d, _c))
+    with substitute({"feed_forward": _one_layer_forward, "init_weights": lambda sizes, rng=None: [_W.copy()],
+                     "init_layers": lambda n, sizes: [np.zeros((n, s)) for s in sizes]}):
+        _model = call(MLP, [_d, _c], _X[:2], np.eye(_c)[_labels[:2]], _X[:2], np.eye(_c)[_labels[:2]], 3)
+        _predicted = call(_model.predict, _X)
+        _loss, _accuracy = call(_model.evaluate, _X, np.eye(_c)[_labels])
+    _scores = torch.from_numpy(_X @ _W)
+    assert_shape(_predicted, (_n,), name=f"predict for a batch of {_n}")
+    assert_equal(_predicted, _scores.argmax(dim=1).numpy(), name=f"predict ({_c} classes, batch of {_n})")
+    assert_close(_loss, F.cross_entropy(_scores, torch.from_numpy(_labels)), name=f"evaluate's loss (N={_n})",
                  rtol=1e-5)
-    assert_close(accuracy, np.mean(h.argmax(dim=1).numpy() == labels), name=f"evaluate accuracy ({sizes}, batch of {n})")
+    assert_close(_accuracy, np.mean(_scores.argmax(dim=1).numpy() == _labels), name=f"evaluate's accuracy (N={_n})")
 ### END HIDDEN TESTS
 
-# %% tags=["tests"] id="test_MLP_train_step" points=2
-"""One epoch of train matches SGD in torch: one full batch, or two half batches at a small learning rate."""
+# %% tags=["tests"] id="test_MLP_train_batches" points=2
+"""train visits every example once per epoch, in batches of batch_size (the last one smaller), shuffled by self.rng."""
+def _uniform_forward(batch, hidden_layers, weights):
+    """Stands in for feed_forward: every class equally likely; the batch is stored in layers[0]."""
+    probabilities = np.full((len(batch), 3), 1 / 3)
+    return probabilities, [np.asarray(batch), probabilities]
+
+
+def _recording_back_prop(output, batch_y, hidden_layers, weights, batch_size, lr):
+    """Stands in for back_prop: records the batch (the examples of hidden_layers[0]) and adds 1 to every weight."""
+    _steps.append((np.asarray(hidden_layers[0])[:, 0].astype(int).tolist(), batch_size))
+    return [W + 1.0 for W in weights]
+
+
+def _train_and_record(seed, n=10, batch_size=4, epochs=2):
+    """Train on n examples (row i is full of i), with stand-ins: the batches back_prop saw, and the model."""
+    _steps.clear()
+    X = np.arange(float(n))[:, None] * np.ones((1, 4))
+    Y = np.eye(3)[np.arange(n) % 3]
+    with substitute({"feed_forward": _uniform_forward, "back_prop": _recording_back_prop,
+                     "init_layers": lambda n_rows, sizes: [np.zeros((n_rows, s)) for s in sizes],
+                     "init_weights": lambda sizes, rng=None: [np.zeros((a, b)) for a, b in zip(sizes[:-1], sizes[1:])]}):
+        model = call(MLP, [4, 5, 3], X, Y, X, Y, seed)
+        call(model.train, batch_size, epochs, 0.1)
+    return list(_steps), model
+
+
+_steps = []
+_seen, _model = _train_and_record(seed=0)
+_sizes = [len(rows) for rows, _ in _seen]
+assert_equal(_sizes, [4, 4, 2, 4, 4, 2], name="batch sizes of 2 epochs, 10 examples, batch_size=4")
+for _rows, _given in _seen:
+    assert_equal(_given, len(_rows), name="the batch_size given to back_prop (the size of that batch)")
+_epochs = [sum((rows for rows, _ in _seen[3 * e:3 * e + 3]), []) for e in range(2)]
+for _e, _order in enumerate(_epochs):
+    assert_equal(sorted(_order), list(range(10)), name=f"the examples seen in epoch {_e + 1} (each once)")
+assert_true(_epochs[0] != list(range(10)) and _epochs[0] != _epochs[1],
+            f"train: the examples come in the order {_epochs[0]}, then {_epochs[1]}: shuffle them "
+            "(self.rng.permutation) at the start of every epoch")
+assert_close(_model.weights[0], np.full((4, 5), 6.0),
+             name="self.weights after 6 steps of a back_prop that adds 1 (store what back_prop returns)")
 ### BEGIN HIDDEN TESTS
-def full_batch_gradients(X, Y, weights):
+np.random.seed(1)
+_first, _ = _train_and_record(seed=5, n=13, batch_size=5, epochs=3)
+np.random.seed(2)
+_again, _ = _train_and_record(seed=5, n=13, batch_size=5, epochs=3)
+_other, _ = _train_and_record(seed=6, n=13, batch_size=5, epochs=3)
+assert_equal([len(rows) for rows, _ in _first], [5, 5, 3] * 3, name="batch sizes of 3 epochs, 13 examples, batch_size=5")
+assert_true(_first == _again, "train: two models with the same seed saw the examples in different orders: "
+                              "shuffle with self.rng (not NumPy's global generator)")
+assert_true(_first != _other, "train: models with different seeds saw the examples in the same order: "
+                              "shuffle with self.rng")
+_seen, _ = _train_and_record(seed=0, n=7, batch_size=7, epochs=2)
+assert_equal([len(rows) for rows, _ in _seen], [7, 7], name="batch sizes with batch_size = N (one batch per epoch)")
+_seen, _ = _train_and_record(seed=0, n=5, batch_size=1, epochs=1)
+assert_equal(sorted(sum((rows for rows, _ in _seen), [])), list(range(5)), name="examples seen with batch_size=1")
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_MLP_train_sgd" points=3
+"""train takes one SGD step per batch on the updated weights, records one entry per epoch, and learns."""
+note_hidden_tests()
+### BEGIN HIDDEN TESTS
+def _torch_forward(batch, hidden_layers, weights):
+    """Stands in for feed_forward: the same network in torch."""
+    activations = [torch.from_numpy(np.asarray(batch, dtype=float))]
+    for l, W in enumerate(weights):
+        scores = activations[-1] @ torch.from_numpy(W)
+        activations.append(torch.softmax(scores, dim=1) if l == len(weights) - 1 else torch.sigmoid(scores))
+    return activations[-1].numpy(), [a.numpy() for a in activations]
+
+
+def _torch_step(batch, batch_y, weights, batch_size, lr):
+    """One SGD step on the cross-entropy summed over the batch and divided by batch_size, by autograd."""
     W = [torch.tensor(w, requires_grad=True) for w in weights]
-    h = torch.from_numpy(X)
+    h = torch.from_numpy(np.asarray(batch, dtype=float))
     for l, w in enumerate(W):
         h = h @ w if l == len(W) - 1 else torch.sigmoid(h @ w)
-    loss = -(torch.from_numpy(Y) * torch.log_softmax(h, dim=1)).sum(dim=1).mean()
-    loss.backward()
-    return [w.grad.numpy() for w in W]
+    (-(torch.from_numpy(batch_y) * torch.log_softmax(h, dim=1)).sum() / batch_size).backward()
+    return [(w - lr * w.grad).detach().numpy() for w in W]
 
-rng = np.random.default_rng(52)
-sizes, n = [5, 6, 3], 12
-X, Y = rng.standard_normal((n, 5)), np.eye(3)[rng.integers(0, 3, size=n)]
-start = [rng.uniform(-1, 1, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
-grads = full_batch_gradients(X, Y, start)
 
-model = MLP(sizes, X.copy(), Y.copy(), X.copy(), Y.copy(), seed=0)
-model.weights = [w.copy() for w in start]
-with quiet():
-    model.train(batch_size=n, epochs=1, lr=0.5)
-for l in range(2):
-    assert_close(model.weights[l], start[l] - 0.5 * grads[l], rtol=1e-6, atol=1e-10,
-                 name=f"model.weights[{l}] after one epoch with a single batch of all {n} examples")
+def _torch_back_prop(output, batch_y, hidden_layers, weights, batch_size, lr):
+    """Stands in for back_prop (from the batch in hidden_layers[0]), and records the batch."""
+    _batches.append((np.array(hidden_layers[0]), np.array(batch_y), batch_size))
+    return _torch_step(hidden_layers[0], batch_y, weights, batch_size, lr)
 
-# Two half batches at a tiny learning rate: to first order, the sum of the two mean gradients.
-lr = 1e-5
-model = MLP(sizes, X.copy(), Y.copy(), X.copy(), Y.copy(), seed=1)
-model.weights = [w.copy() for w in start]
-with quiet():
-    model.train(batch_size=n // 2, epochs=1, lr=lr)
-for l in range(2):
-    assert_close((model.weights[l] - start[l]) / lr, -2 * grads[l], rtol=1e-3, atol=1e-6,
-                 name=f"(change of model.weights[{l}]) / lr after one epoch of two batches of {n // 2}")
 
-### END HIDDEN TESTS
+_references = {"feed_forward": _torch_forward, "back_prop": _torch_back_prop,
+               "init_layers": lambda n, sizes: [np.zeros((n, s)) for s in sizes],
+               "init_weights": lambda sizes, rng: [rng.uniform(-1, 1, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]}
+_rng = np.random.default_rng(52)
+_X, _Y = _rng.standard_normal((11, 5)), np.eye(3)[_rng.integers(0, 3, size=11)]
+_start = [_rng.uniform(-1, 1, (a, b)) for a, b in ((5, 6), (6, 3))]
+_batches = []
+with substitute(_references), quiet():
+    _model = call(MLP, [5, 6, 3], _X, _Y, _X, _Y, 0)
+    _model.weights = [w.copy() for w in _start]
+    call(_model.train, 4, 2, 0.5)
+_expected = _start
+for _batch, _batch_y, _ in _batches:
+    _expected = _torch_step(_batch, _batch_y, _expected, len(_batch), 0.5)
+for _l in range(2):
+    assert_close(_model.weights[_l], _expected[_l], rtol=1e-8, atol=1e-10,
+                 name=f"self.weights[{_l}] after 2 epochs (6 SGD steps, each on the weights of the step before)")
 
-# %% tags=["tests"] id="test_MLP_train_history" points=1
-"""train records one loss and accuracy per epoch, and the training loss goes down on a small data set."""
-rng = np.random.default_rng(3)
-X, labels = rng.standard_normal((30, 4)), rng.integers(0, 3, size=30)
-model = MLP([4, 8, 3], X, one_hot(labels, 3), X[:10], one_hot(labels[:10], 3), seed=0)
-history = model.train(batch_size=10, epochs=4, lr=0.5)
-for key in ("train_loss", "train_acc", "val_loss", "val_acc"):
-    assert_equal(len(history[key]), 4, name=f"len(history[{key!r}]) after 4 epochs")
-### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(53)
-X, labels = rng.standard_normal((40, 6)), rng.integers(0, 4, size=40)
-model = MLP([6, 32, 4], X, one_hot(labels, 4), X[:5], one_hot(labels[:5], 4), seed=4)
-initial_loss = model.evaluate(X, one_hot(labels, 4))[0]
-with quiet():
-    history = model.train(batch_size=8, epochs=50, lr=1.0)
-assert_equal(len(history["train_loss"]), 50, name="len(history['train_loss']) after 50 epochs")
-assert_true(history["train_loss"][-1] < 0.6 * initial_loss,
+_rng = np.random.default_rng(53)
+_X, _labels = _rng.standard_normal((40, 6)), _rng.integers(0, 4, size=40)
+with substitute(_references), quiet():
+    _model = call(MLP, [6, 32, 4], _X, np.eye(4)[_labels], _X[:5], np.eye(4)[_labels[:5]], 4)
+    _initial = call(_model.evaluate, _X, np.eye(4)[_labels])[0]
+    _history = call(_model.train, 8, 50, 1.0)
+for _key in ("train_loss", "train_acc", "val_loss", "val_acc"):
+    assert_equal(len(_history[_key]), 50, name=f"len(history[{_key!r}]) after 50 epochs")
+assert_true(_history["train_loss"][-1] < 0.6 * _initial,
             f"train: the training loss should go down on 40 random examples (50 epochs, lr 1): "
-            f"from {initial_loss:.3f} to {history['train_loss'][-1]:.3f}")
-assert_true(history["train_acc"][-1] > 0.5, f"train: the training accuracy stays at {history['train_acc'][-1]:.2f} "
-                                            "(4 classes: chance is 0.25)")
+            f"from {_initial:.3f} to {_history['train_loss'][-1]:.3f}")
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 5. Training on MNIST
+# ## 5. Training on MNIST (2 points)
 #
 # Time to train a real network: 784 inputs, one hidden layer of 128 sigmoid units, 10 outputs,
 # batches of 16 and a learning rate of 2 (large, because the sigmoids saturate with weights in
@@ -748,6 +805,24 @@ fig.suptitle("MLP [784, 128, 10] on MNIST")
 plt.show()
 test_loss, test_accuracy = mlp.evaluate(X_test, one_hot(labels_test))
 print(f"test error: {100 * (1 - test_accuracy):.2f}% (loss {test_loss:.4f})")
+
+# %% [markdown]
+# ### Why random weights? (2 points)
+#
+# `init_weights` draws every weight at random. What would happen if every weight started at
+# **zero**? Follow what `feed_forward` and `back_prop` compute for the hidden units (or try it: set
+# `mlp.weights = [np.zeros_like(W) for W in mlp.weights]` before training), and say what breaks.
+
+# %% [markdown] tags=["manual"] id="zero_initialisation" points=2
+# With zero weights every hidden unit outputs σ(0) = 0.5 for every input: the hidden units are
+# identical, the scores are all 0 and the softmax is uniform. In `back_prop`, the hidden layer's
+# δ = (δ_L W₂ᵀ) ⊙ σ' is 0 because W₂ = 0, so W₁ does not move at the first step, while W₂ gets the same
+# update in every row (one row per hidden unit). From then on all hidden units have the same incoming and
+# outgoing weights, so they get the same gradients and stay identical: the symmetry is never broken and
+# the 128 hidden units act as one. Here it is even worse: with no biases the scores are h(x)·s_c, with
+# the same h(x) > 0 for every class, so every input gets the same predicted class and the accuracy stays
+# at chance (measured: 9.9% on the validation digits after 5 epochs). Random initial weights make the
+# units differ, so that each can learn its own feature.
 
 # %% [markdown]
 # Things to try (not graded): a larger hidden layer, a second hidden layer, other learning rates and
