@@ -6,8 +6,8 @@
 #
 # 1. A generic sliding window (2 points)
 # 2. A convolution layer in NumPy (4 points)
-# 3. Stride and padding (3 points)
-# 4. Pooling and ReLU (2 points)
+# 3. Stride and padding (5 points)
+# 4. Pooling and ReLU (3 points)
 # 5. Building blocks on an image (4 points)
 # 6. Questions (5 points, graded by hand)
 # 7. Speed: your NumPy convolution against `torch.conv2d` (not graded)
@@ -16,7 +16,7 @@
 # `raise NotImplementedError()` line) and your answers where it says `YOUR ANSWER HERE`. The cells
 # that start with a docstring are tests: run them to check your work. They show one worked example;
 # when grading, more tests run on other inputs (other shapes, strides, dtypes), so make your code
-# general rather than fitted to the example. Run the cells in order, from the top. Total: 20 points.
+# general rather than fitted to the example. Run the cells in order, from the top. Total: 23 points.
 #
 # **Convolution or correlation?** Like PyTorch (and Lab 1), "convolution" here means sliding the
 # kernel over the input and summing the elementwise products, **without flipping the kernel**
@@ -229,23 +229,15 @@ for dtype, scale in ((np.float32, 1.0), (np.float64, 1.0), (np.float64, 1e3), (n
 # %% tags=["tests"] id="test_my_convolution_no_torch" points=1
 """my_convolution computes the right values without using torch."""
 ### BEGIN HIDDEN TESTS
-import types
-
 rng = np.random.default_rng(3)
 x, w = rng.standard_normal((2, 2, 6, 5)), rng.standard_normal((3, 2, 3, 3))
 assert_close(my_convolution(x, w), torch.conv2d(torch.from_numpy(x), torch.from_numpy(w)).numpy(),
              name="my_convolution for input (2, 2, 6, 5) and kernels (3, 2, 3, 3)", rtol=1e-5, atol=1e-5)
-# The function's local variables shadow the notebook's globals (a local `pool` is not the torch layer
-# of exercise 5): check a copy of the function whose globals leave those names out.
-shadowed = set(my_convolution.__code__.co_varnames) | set(my_convolution.__code__.co_cellvars)
-unshadowed = types.FunctionType(my_convolution.__code__,
-                                {k: v for k, v in my_convolution.__globals__.items() if k not in shadowed},
-                                my_convolution.__name__, my_convolution.__defaults__, my_convolution.__closure__)
-assert_not_used(unshadowed, ["torch"], name="my_convolution")
+assert_not_used(my_convolution, ["torch"])
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 3. Stride and padding (3 points)
+# ## 3. Stride and padding (5 points)
 #
 # Real convolution layers have two more settings:
 #
@@ -257,8 +249,8 @@ assert_not_used(unshadowed, ["torch"], name="my_convolution")
 # Along one axis, an input of size `n` padded to `n + 2p` holds a kernel of size `k` at the positions
 # `0, s, 2s, …` as long as the window fits entirely. Write `conv_output_size`, the number of such
 # positions (PyTorch uses the same rule), and then `conv2d`, a convolution layer with stride,
-# padding and an optional bias (one number per kernel, added to its whole output channel), in NumPy.
-# You may reuse your `my_convolution` or write it anew.
+# padding and an optional bias (one number per kernel, added to its whole output channel), in NumPy
+# (no torch inside: the tests check). You may reuse your `my_convolution` or write it anew.
 
 # %% tags=["solution"] id="conv_output_size"
 def conv_output_size(n, k, stride=1, padding=0):
@@ -332,7 +324,7 @@ reference = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(
 assert_shape(out, reference.shape, name="conv2d(x, w, b, stride=2, padding=1) for x (2, 3, 7, 7), w (4, 3, 3, 3)")
 assert_close(out, reference, name="conv2d(x, w, b, stride=2, padding=1)", rtol=1e-5, atol=1e-5)
 
-# %% tags=["tests"] id="test_conv2d_cases" points=1
+# %% tags=["tests"] id="test_conv2d_cases" points=2
 """conv2d matches torch's conv2d for other strides, paddings, kernels and dtypes, with and without a bias."""
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(1)
@@ -361,12 +353,24 @@ assert_close(conv2d(x, w, b, stride=2, padding=1), reference, rtol=1e-4, atol=1e
              name="conv2d for float32 x (2, 3, 9, 8), w (4, 3, 3, 3), a bias, stride=2, padding=1")
 ### END HIDDEN TESTS
 
+# %% tags=["tests"] id="test_conv2d_no_torch" points=1
+"""conv2d computes the right values without using torch."""
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(4)
+x, w, b = rng.standard_normal((2, 2, 7, 6)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)
+reference = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), stride=2, padding=1).numpy()
+assert_close(conv2d(x, w, b, stride=2, padding=1), reference, rtol=1e-5, atol=1e-5,
+             name="conv2d for x (2, 2, 7, 6), w (3, 2, 3, 3), a bias, stride=2, padding=1")
+assert_not_used(conv2d, ["torch"])
+### END HIDDEN TESTS
+
 # %% [markdown]
-# ## 4. Pooling and ReLU (2 points)
+# ## 4. Pooling and ReLU (3 points)
 #
 # **Max pooling** keeps the largest value of each `size × size` window, channel by channel. Its
 # stride defaults to the window size, so that the windows sit side by side without overlapping
 # (as in PyTorch); the output size follows the same rule as a convolution's (no padding here).
+# Write it with NumPy (no torch inside: the tests check).
 # **ReLU** keeps positive values and replaces negative ones by 0.
 #
 # The test below takes up Lab 1: the two 3×3 feature maps of its convolution exercise, pooled 3×3,
@@ -427,6 +431,16 @@ for x_shape, size, stride in cases:
 x = rng.standard_normal((2, 3, 6, 6)).astype(np.float32)
 assert_close(max_pool2d(x, 2), F.max_pool2d(torch.from_numpy(x), 2).numpy(),
              name="max_pool2d(x, 2) for float32 x of shape (2, 3, 6, 6)")
+### END HIDDEN TESTS
+
+# %% tags=["tests"] id="test_max_pool2d_no_torch" points=1
+"""max_pool2d computes the right values without using torch."""
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(5)
+x = rng.standard_normal((2, 3, 7, 8))
+assert_close(max_pool2d(x, 3, 2), F.max_pool2d(torch.from_numpy(x), 3, stride=2).numpy(),
+             name="max_pool2d(x, 3, 2) for x of shape (2, 3, 7, 8)")
+assert_not_used(max_pool2d, ["torch"])
 ### END HIDDEN TESTS
 
 # %% tags=["solution"] id="relu"
@@ -685,10 +699,11 @@ plt.show()
 # %% [markdown] tags=["manual"] id="laplacian_filter" points=1
 # L is the discrete Laplacian, a second-derivative filter: ∂²/∂x² + ∂²/∂y², i.e. the sum of the 1D second
 # differences [1, −2, 1] along rows and along columns. Its weights sum to 0 (flat regions and linear
-# ramps give 0) and it is isotropic (same in every direction). The weight applies the same kernel to R,
-# G and B and sums the results, so the output is the Laplacian of R + G + B (3 × the grey level): it
-# ignores colour and sees only changes of brightness; an edge between two colours of equal brightness
-# gives nothing.
+# ramps give 0) and it is approximately isotropic: it responds to edges of every orientation, but only
+# the continuous Laplacian does so equally; on fine detail the 5-point kernel's response depends a
+# little on the direction. The weight applies the same kernel to R, G and B and sums the results, so the
+# output is the Laplacian of R + G + B (3 × the grey level): it ignores colour and sees only changes of
+# brightness; an edge between two colours of equal brightness gives nothing.
 
 # %% [markdown]
 # **6b. (1 point)** Which structures of the image does the Laplacian respond to, and which does it ignore?
@@ -713,18 +728,19 @@ plt.show()
 # to small translations.
 
 # %% [markdown]
-# **6d. (2 points)** Look back at Lab 1 (the input `X1` and the kernels `W1`, `W2` above): why do the
-# two kernels respond so differently to the same input? Relate them to the filters of this lab.
+# **6d. (2 points)** How many weights does `bank` have? How many would a fully connected layer need
+# to map the same input `image` to an output of the same size as `bank(image)`? Which two properties
+# of convolutions make so few weights enough for images?
 
-# %% [markdown] tags=["manual"] id="lab1_kernels" points=2
-# W1 = [−1, 2, −1] down the rows (the same in each column) is a negated second derivative along the
-# vertical axis: it detects horizontal lines and edges. W2 is the same along the columns: it detects
-# vertical lines. X1 is constant along every row and changes only from row to row, so it contains only
-# horizontal structure: W1 responds strongly (9 on the bright rows, −12 on the dark one) while W2 gives
-# 0 everywhere. Both sum to 0 and ignore flat regions. Like the Sobel kernel, each is directional. −L is
-# the sum of the second differences [−1, 2, −1] along both axes, each on a single column or row; W1 and W2
-# are the same two differences spread over three columns or rows, so W1 + W2 is a smoothed −L, which
-# responds to structure in every direction.
+# %% [markdown] tags=["manual"] id="weight_sharing" points=2
+# `bank` has 10 × 3 × 5 × 5 = **750** weights. Its input has 3 × 427 × 640 = 819,840 values and its
+# output 10 × 423 × 636 = 2,690,280 values, so a fully connected layer between them needs
+# 819,840 × 2,690,280 ≈ **2.2 × 10¹²** weights (about 8.8 TB in float32), three billion times more.
+# Two properties make the difference: **local connectivity** (each output looks only at a 5 × 5
+# neighbourhood, since nearby pixels are what matter for edges and textures) and **weight sharing** (the
+# same 750 weights are used at every position, since a feature is the same wherever it appears in the
+# image, so the layer is translation-equivariant). Besides memory, few weights mean far less data is
+# needed to learn them.
 
 # %% [markdown]
 # ## 7. Speed (not graded)
