@@ -140,6 +140,119 @@ def bound_names(source: str) -> set[str]:
     return names
 
 
+def read_names(source: str) -> set[str]:
+    """Every name a cell reads, inside its functions and classes too (a static over-approximation)."""
+    try:
+        tree = ast.parse(_strip_magics(source))
+    except SyntaxError:
+        return set()
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+
+
+class _GlobalBindings(ast.NodeVisitor):
+    """Names a cell binds in the notebook's namespace (not inside its functions, classes or lambdas)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.imported: set[str] = set()
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            self.names.add(node.id)
+
+    def visit_FunctionDef(self, node: ast.AST) -> None:
+        self.names.add(node.name)  # its body binds locals only
+
+    visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.AST) -> None:
+        pass
+
+    def visit_ListComp(self, node: ast.AST) -> None:
+        pass  # comprehension variables stay inside the comprehension
+
+    visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_ListComp
+
+    def visit_Import(self, node: ast.Import) -> None:
+        self.imported.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        self.imported.update(alias.asname or alias.name for alias in node.names)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self.names.add(node.name)
+        self.generic_visit(node)
+
+
+def global_bindings(source: str) -> tuple[set[str], set[str]]:
+    """(names a cell assigns, defines or loops over at top level, names it imports)."""
+    visitor = _GlobalBindings()
+    try:
+        visitor.visit(ast.parse(_strip_magics(source)))
+    except SyntaxError:
+        pass
+    return visitor.names, visitor.imported
+
+
+def local_names(source: str) -> set[str]:
+    """Names bound anywhere in a cell: assignments, loop targets, arguments, imports, inner definitions."""
+    try:
+        tree = ast.parse(_strip_magics(source))
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update(a.asname or a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+    return names
+
+
+def released_source(source: str) -> str:
+    """A test cell as students see it: nbgrader's ClearHiddenTests cuts the hidden region out."""
+    from nbgrader.preprocessors import ClearHiddenTests
+
+    cell = nbformat.v4.new_code_cell(source)
+    ClearHiddenTests()._remove_hidden_test_region(cell)
+    return cell.source
+
+
+def dependent_tests(nb: nbformat.NotebookNode, names: set[str]) -> set[str]:
+    """Test cells whose code may reach ``names``: directly, or through a non-test cell's definitions.
+
+    Used to re-run only the test cells a replaced solution cell could affect.
+    """
+    definers: dict[str, list[str]] = {}  # name -> sources of the non-test cells that bind it
+    for cell in nb.cells:
+        if cell.cell_type == "code" and not is_test_cell(cell):
+            for name in bound_names(_strip_magics(cell.source)):
+                definers.setdefault(name, []).append(cell.source)
+    found = set()
+    for cell in nb.cells:
+        if not is_test_cell(cell):
+            continue
+        seen: set[str] = set()
+        todo = list(read_names(cell.source))
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for source in definers.get(name, []):
+                todo.extend(read_names(source))
+        if seen & names:
+            found.add(grade_id(cell))
+    return found
+
+
 def _strip_magics(source: str) -> str:
     return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
@@ -213,6 +326,17 @@ class KernelSession:
             code = "".join(f"globals().pop({n!r}, None)\n" for n in sorted(names))
             self.run(nbformat.v4.new_code_cell(code), -1)
 
+    def score_tests(self, test_ids: list[str], visible: bool = False) -> list[CellScore]:
+        """Run test cells (as released when ``visible``) in the kernel's current state and score them."""
+        scores = []
+        for index, cell in enumerate(self.nb.cells):
+            if grade_id(cell) in test_ids:
+                if visible:
+                    cell = nbformat.from_dict(dict(cell))
+                    cell.source = released_source(cell.source)
+                scores.append(score_cell(self.run(cell, index)))
+        return scores
+
     def run_group(self, group: Group, replace: dict[str, str] | None = None) -> list[CellScore]:
         """Run an exercise's range (solution cells replaced as given) and score its tests."""
         replace = replace or {}
@@ -231,7 +355,17 @@ class KernelSession:
 @dataclass
 class CandidateResult:
     candidate: Candidate
-    scores: list[CellScore]
+    scores: list[CellScore]  # its exercise's test cells, hidden tests included (as graded)
+    visible: list[CellScore] = field(default_factory=list)  # the same cells as released (visible checks only)
+    elsewhere: list[CellScore] = field(default_factory=list)  # other exercises' test cells it could reach
+
+    @property
+    def fails_visible_check(self) -> bool:
+        return any(s.score < s.max_score for s in self.visible)
+
+    @property
+    def lost_elsewhere(self) -> list[CellScore]:
+        return [s for s in self.elsewhere if s.score < s.max_score]
 
     @property
     def points(self) -> float:
@@ -261,7 +395,12 @@ def check_candidate_names(candidate: Candidate, reference_source: str) -> None:
 
 def evaluate_notebook(nb_path: Path, candidates: list[Candidate], timeout: int = 60,
                       figures_dir: Path | None = None) -> NotebookReport:
-    """Run the reference notebook once, then every candidate for its exercises, in one kernel."""
+    """Run the reference notebook once, then every candidate for its exercises, in one kernel.
+
+    Each candidate is scored three ways: its exercise's test cells as graded (hidden tests
+    included), the same cells as released (does a visible check catch it?), and the test cells
+    of other exercises that could reach its names (a mistake must cost points only where it is).
+    """
     nb = nbformat.read(nb_path, as_version=4)
     groups = {sid: g for g in exercise_groups(nb) for sid in g.solution_ids}
     cells_by_id = {grade_id(c): c for c in nb.cells if grade_id(c)}
@@ -281,9 +420,12 @@ def evaluate_notebook(nb_path: Path, candidates: list[Candidate], timeout: int =
         for exercise in dict.fromkeys(c.exercise for c in mine):  # grouped, in file order
             group = groups[exercise]
             names = bound_names(cells_by_id[exercise].source)
+            others = sorted(dependent_tests(nb, names) - set(group.test_ids))
             for cand in (c for c in mine if c.exercise == exercise):
                 session.forget(names)
-                results.append(CandidateResult(cand, session.run_group(group, {exercise: cand.code})))
+                scores = session.run_group(group, {exercise: cand.code})
+                results.append(CandidateResult(cand, scores, visible=session.score_tests(group.test_ids, visible=True),
+                                               elsewhere=session.score_tests(others)))
             session.forget(names)
             session.run_group(group)  # back to the reference state for the next exercise
     return NotebookReport(nb_path.stem, scores, results, figures, errors)
