@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.build import build
+from autograder.authoring.build import build
 from autograder.course import labs
 
 ROOT = Path(__file__).resolve().parents[1]

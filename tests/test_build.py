@@ -9,8 +9,9 @@ import nbformat
 import pytest
 
 from autograder.course import labs
-from autograder.harness import (global_bindings, grade_id, is_solution_cell, is_test_cell, local_names,
-                                read_names)
+from autograder.cells import (global_bindings, grade_id, is_answer_cell, is_solution_cell, is_test_cell, local_names,
+                              read_names, role)
+from autograder.cells import points as cell_points
 
 from conftest import ROOT
 
@@ -35,7 +36,7 @@ def test_committed_tree_is_what_the_build_makes(lab, tree, fresh_build):
 
 def test_build_is_deterministic(fresh_build, tmp_path):
     """Building twice gives the same bytes."""
-    from autograder.build import build
+    from autograder.authoring.build import build
 
     build(root=ROOT, out_root=tmp_path)
     for tree in ("source", "release"):
@@ -63,7 +64,7 @@ def split_lines(source_nb: nbformat.NotebookNode, hidden_tests: bool = True) -> 
     secret, public = set(), set()
     for cell in source_nb.cells:
         text = cell.source
-        whole_answer = cell.metadata.get("nbgrader", {}).get("solution") and not SOLUTION.search(text)
+        whole_answer = is_answer_cell(cell) and not SOLUTION.search(text)
         regions = SOLUTION.findall(text) + (HIDDEN.findall(text) if hidden_tests else []) + \
             ([text] if whole_answer else [])
         secret |= {line.strip() for region in regions for line in region.splitlines()}
@@ -108,7 +109,7 @@ def test_points_add_up_to_the_stated_total(lab):
     total = 0.0
     for name in lab.notebooks:
         nb = nbformat.read(ROOT / "source" / lab.id / f"{name}.ipynb", as_version=4)
-        total += sum(float(c.metadata["nbgrader"].get("points", 0)) for c in nb.cells if "nbgrader" in c.metadata)
+        total += sum(cell_points(c) for c in nb.cells)
     assert total == lab.points, f"{lab.id}: cells give {total} points, lab.toml says {lab.points}"
 
 
@@ -117,8 +118,7 @@ def test_cells_follow_the_course_conventions(lab):
     """Test cells open with a one-line docstring and are named test_<exercise>_<aspect>; answers are delimited."""
     for name in lab.notebooks:
         nb = nbformat.read(ROOT / "source" / lab.id / f"{name}.ipynb", as_version=4)
-        solution_ids = [grade_id(c) for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")
-                        and c.cell_type == "code"]
+        solution_ids = [grade_id(c) for c in nb.cells if is_solution_cell(c)]
         for cell in nb.cells:
             if is_test_cell(cell):
                 gid = grade_id(cell)
@@ -155,14 +155,10 @@ def test_package_holds_no_reference_solution():
 
 
 def _cell_kind(cell: nbformat.NotebookNode) -> str:
-    if is_test_cell(cell):
-        return "tests"
-    if is_solution_cell(cell):
-        return "solution"
-    return "readonly" if cell.metadata.get("nbgrader", {}).get("locked") else "plain"
+    return role(cell) or "plain"
 
 
-def test_cell_problems(nb: nbformat.NotebookNode) -> list[str]:
+def problems_of_test_cells(nb: nbformat.NotebookNode) -> list[str]:
     """Test cells that depend on another test cell or on an editable cell, or clobber the notebook's names."""
     import builtins
 
@@ -200,7 +196,7 @@ def test_test_cells_are_independent_and_harmless(lab):
     problems = []
     for name in lab.notebooks:
         nb = nbformat.read(ROOT / "source" / lab.id / f"{name}.ipynb", as_version=4)
-        problems += [f"{name}: {p}" for p in test_cell_problems(nb)]
+        problems += [f"{name}: {p}" for p in problems_of_test_cells(nb)]
     assert not problems, "\n".join(problems)
 
 

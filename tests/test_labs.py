@@ -1,6 +1,6 @@
 """Each lab tests itself: the source passes, the release scores 0, mutants lose points, alternatives keep them.
 
-All of a notebook's checks share one kernel (autograder.harness.evaluate_notebook): the reference
+All of a notebook's checks share one kernel (autograder.authoring.harness.evaluate_notebook): the reference
 runs once, then every candidate replaces its exercise's cell and the exercise's real test cells run,
 as graded and as released (the visible kill rate: can a student see the mistake before submitting?),
 then the other exercises' test cells it could reach (a mistake costs points only where it is).
@@ -15,7 +15,8 @@ import nbformat
 import pytest
 
 from autograder.course import Lab, labs
-from autograder.harness import (Candidate, evaluate_notebook, execute_release, exercise_groups,
+from autograder.cells import exercises
+from autograder.authoring.harness import (Candidate, evaluate_notebook, execute_release,
                                 read_candidates)
 
 from conftest import ROOT, SELFTEST_DIR, notebook_params
@@ -29,7 +30,7 @@ def source_path(lab: Lab, name: str) -> Path:
 
 def solution_ids(lab: Lab, name: str) -> set[str]:
     nb = nbformat.read(source_path(lab, name), as_version=4)
-    return {sid for group in exercise_groups(nb) for sid in group.solution_ids}
+    return {sid for exercise in exercises(nb) for sid in exercise.solution_ids}
 
 
 def candidates_of(lab: Lab, name: str) -> list[Candidate]:
@@ -98,15 +99,10 @@ def test_alternative_keeps_full_marks(lab, name, cand):
     assert not failed, f"{cand.exercise} ({cand.why}) lost points:\n" + "\n".join(failed)
 
 
-def cross_exercise_exceptions(lab: Lab) -> dict[str, str]:
-    """Test cells a lab allows to depend on several exercises (lab.toml [cross_exercise]: id = reason)."""
-    return dict(lab.extra.get("cross_exercise", {}))
-
-
 @pytest.mark.parametrize("lab,name,cand", candidate_params("mutant") + candidate_params("alternative"))
 def test_candidate_costs_points_only_on_its_own_exercise(lab, name, cand):
     """Run with every test cell it could reach, a candidate changes no other exercise's score."""
-    allowed = cross_exercise_exceptions(lab)
+    allowed = dict(lab.cross_exercise)  # lab.toml [cross_exercise]: test id = why it may
     lost = [f"{s.grade_id}: {s.message.splitlines()[0] if s.message else 'no message'}"
             for s in result_of(lab, name, cand).lost_elsewhere if s.grade_id not in allowed]
     assert not lost, (f"{cand.kind} {cand.exercise} ({cand.why}) costs points on other exercises' tests "
