@@ -22,8 +22,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.checks import (assert_close, assert_dtype, assert_equal, assert_not_used, assert_shape,
-                               assert_true, assert_type)
+from autograder.checks import (assert_close, assert_dtype, assert_equal, assert_hashed, assert_not_used,
+                               assert_shape, assert_true, assert_type, call, hash_value, note_hidden_tests,
+                               substitute)
 
 torch.set_printoptions(precision=4)
 
@@ -83,14 +84,19 @@ def weight_shapes(struct, bias=True, recurrent=False):
     ### END SOLUTION
 
 # %% tags=["tests"] id="test_weight_shapes_example" points=1
-"""weight_shapes gives [(4, 7), (1, 5)] for the worked example [2, 4, 1] with bias and recurrence."""
-assert_equal(weight_shapes([2, 4, 1], bias=True, recurrent=True), [(4, 7), (1, 5)],
-             name="weight_shapes([2, 4, 1], bias=True, recurrent=True)")
+"""weight_shapes gives [(4, 7), (1, 5)] for the worked example, and torch's shapes without bias or recurrence."""
+assert_equal(call(weight_shapes, [2, 4, 1], bias=True, recurrent=True), [(4, 7), (1, 5)],
+             name="weight_shapes([2, 4, 1], True, True)")
+_struct = [3, 5, 2]
+assert_equal(call(weight_shapes, _struct, bias=False, recurrent=False),
+             [tuple(torch.nn.Linear(a, b, bias=False).weight.shape) for a, b in zip(_struct[:-1], _struct[1:])],
+             name="weight_shapes([3, 5, 2], False, False)")
 
 # %% tags=["tests"] id="test_weight_shapes_structures" points=2
 """weight_shapes matches the parameter shapes of an equivalent torch network, for other structures."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-def torch_weight_shapes(struct, bias, recurrent):
+def _torch_weight_shapes(struct, bias, recurrent):
     shapes = []
     for layer, (n_in, n_out) in enumerate(zip(struct[:-1], struct[1:]), start=1):
         parts = [torch.nn.Linear(n_in, n_out, bias=bias)]
@@ -100,12 +106,13 @@ def torch_weight_shapes(struct, bias, recurrent):
         shapes.append(tuple(torch.cat(columns, dim=1).shape))
     return shapes
 
-for struct in ([2, 4, 1], [3, 5, 2], [10, 20, 30, 4], [1, 1], [784, 100, 10], [4, 3, 3, 3, 2]):
-    for bias in (True, False):
-        for recurrent in (True, False):
-            assert_equal(weight_shapes(list(struct), bias=bias, recurrent=recurrent),
-                         torch_weight_shapes(struct, bias, recurrent),
-                         name=f"weight_shapes({struct}, bias={bias}, recurrent={recurrent})")
+
+for _struct in ([2, 4, 1], [3, 5, 2], [10, 20, 30, 4], [1, 1], [784, 100, 10], [4, 3, 3, 3, 2]):
+    for _bias in (True, False):
+        for _recurrent in (True, False):
+            assert_equal(call(weight_shapes, list(_struct), bias=_bias, recurrent=_recurrent),
+                         _torch_weight_shapes(_struct, _bias, _recurrent),
+                         name=f"weight_shapes({_struct}, {_bias}, {_recurrent})")
 ### END HIDDEN TESTS
 
 # %% tags=["solution"] id="count_weights"
@@ -125,25 +132,40 @@ def count_weights(struct, bias=True, recurrent=False):
     ### END SOLUTION
 
 # %% tags=["tests"] id="test_count_weights_example" points=1
-"""count_weights gives 33 for the worked example [2, 4, 1] with bias and recurrence."""
-assert_equal(count_weights([2, 4, 1], bias=True, recurrent=True), 33,
-             name="count_weights([2, 4, 1], bias=True, recurrent=True)")
+"""count_weights gives 33 for the worked example, and torch's parameter count without bias or recurrence."""
+# Where count_weights calls weight_shapes, it gets the right shapes for these two networks.
+_shapes = {((2, 4, 1), True, True): [(4, 7), (1, 5)], ((3, 5, 2), False, False): [(5, 3), (2, 5)]}
+with substitute({"weight_shapes": lambda struct, bias=True, recurrent=False: _shapes[tuple(struct), bias, recurrent]}):
+    assert_equal(call(count_weights, [2, 4, 1], bias=True, recurrent=True), 33, name="count_weights([2, 4, 1], True, True)")
+    assert_equal(call(count_weights, [3, 5, 2], bias=False, recurrent=False),
+                 sum(p.numel() for p in torch.nn.Sequential(torch.nn.Linear(3, 5, bias=False),
+                                                             torch.nn.Linear(5, 2, bias=False)).parameters()),
+                 name="count_weights([3, 5, 2], False, False)")
 
 # %% tags=["tests"] id="test_count_weights_structures" points=1
 """count_weights equals the number of parameters of an equivalent torch network, for other structures."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-def torch_count(struct, bias, recurrent):
+def _torch_count(struct, bias, recurrent):
     modules = [torch.nn.Linear(n_in, n_out, bias=bias) for n_in, n_out in zip(struct[:-1], struct[1:])]
     if recurrent:
         modules += [torch.nn.Linear(n, n, bias=False) for n in struct[1:-1]]
     return sum(p.numel() for m in modules for p in m.parameters())
 
-for struct in ([2, 4, 1], [3, 5, 2], [10, 20, 30, 4], [1, 1], [784, 100, 10], [4, 3, 3, 3, 2]):
-    for bias in (True, False):
-        for recurrent in (True, False):
-            assert_equal(count_weights(list(struct), bias=bias, recurrent=recurrent),
-                         torch_count(struct, bias, recurrent),
-                         name=f"count_weights({struct}, bias={bias}, recurrent={recurrent})")
+
+def _reference_shapes(struct, bias=True, recurrent=False):
+    """The shapes count_weights may ask weight_shapes for, from torch's layers."""
+    return [(n_out, n_in + (n_out if recurrent and layer < len(struct) - 1 else 0) + int(bias))
+            for layer, (n_in, n_out) in enumerate(zip(struct[:-1], struct[1:]), start=1)]
+
+
+for _struct in ([2, 4, 1], [3, 5, 2], [10, 20, 30, 4], [1, 1], [784, 100, 10], [4, 3, 3, 3, 2]):
+    for _bias in (True, False):
+        for _recurrent in (True, False):
+            with substitute({"weight_shapes": _reference_shapes}):
+                _got = call(count_weights, list(_struct), bias=_bias, recurrent=_recurrent)
+            assert_equal(_got, _torch_count(_struct, _bias, _recurrent),
+                         name=f"count_weights({_struct}, {_bias}, {_recurrent})")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -188,17 +210,20 @@ assert_type(f1, np.ndarray, name="f1")
 assert_type(f2, np.ndarray, name="f2")
 assert_shape(f1, (3, 3), name="f1")
 assert_shape(f2, (3, 3), name="f2")
+assert_hashed(output_shape, "ba0d38cf3fa0914a", name="output_shape")
 ### BEGIN HIDDEN TESTS
-expected_shape = tuple(F.conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(2, 1, 3, 3)).shape[1:])
-assert_equal(tuple(output_shape), expected_shape, name="output_shape")
+_expected = tuple(F.conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(2, 1, 3, 3)).shape[1:])
+assert_equal(tuple(output_shape), _expected, name="output_shape")
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_conv_by_hand_values" points=2
-"""f1 and f2 equal torch.nn.functional.conv2d of X with W1 and W2."""
+"""f1 and f2 are the feature maps of X for W1 and W2 (checked against a hash of the right values)."""
+assert_hashed(f1, "b9da247fe8b69849", name="f1")
+assert_hashed(f2, "ff67ddcfeb7c8619", name="f2")
 ### BEGIN HIDDEN TESTS
-maps = F.conv2d(torch.tensor(X)[None, None], torch.tensor(np.stack([W1, W2]))[:, None])[0].numpy()
-assert_close(f1, maps[0], name="f1 (X convolved with W1)", atol=1e-6)
-assert_close(f2, maps[1], name="f2 (X convolved with W2)", atol=1e-6)
+_maps = F.conv2d(torch.tensor(X)[None, None], torch.tensor(np.stack([W1, W2]))[:, None])[0].numpy()
+assert_close(f1, _maps[0], name="f1 (X convolved with W1)", atol=1e-6)
+assert_close(f2, _maps[1], name="f2 (X convolved with W2)", atol=1e-6)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -239,24 +264,18 @@ pooled = np.stack([p1, p2])
 ### END SOLUTION
 
 # %% tags=["tests"] id="test_max_pool_by_hand_maps" points=1
-"""p1 and p2 are 1x1 arrays equal to torch's 3x3 max pooling of the true feature maps."""
-assert_shape(p1, (1, 1), name="p1")
-assert_shape(p2, (1, 1), name="p2")
-### BEGIN HIDDEN TESTS
-maps = F.conv2d(torch.tensor(X)[None, None], torch.tensor(np.stack([W1, W2]))[:, None])
-reference = F.max_pool2d(maps, kernel_size=3)[0].numpy()
-assert_close(p1, reference[0], name="p1 (max pooling of f1)")
-assert_close(p2, reference[1], name="p2 (max pooling of f2)")
-### END HIDDEN TESTS
+"""p1 and p2 are 1x1 arrays: the 3x3 max pooling of f1 and f2 (of yours, if yours differ from the right maps)."""
+for _name, _pooled, _map, _digest in (("p1", p1, f1, "5912605acebae3bb"), ("p2", p2, f2, "68cb7e4d389f4967")):
+    assert_shape(_pooled, (1, 1), name=_name)
+    _yours = F.max_pool2d(torch.tensor(np.asarray(_map, dtype=float))[None], 3)[0, :1, :1].numpy()
+    assert_true(hash_value(_pooled) == _digest or np.allclose(_pooled, _yours),
+                f"{_name}: not the 3x3 max pooling of f{_name[1]} (yours: {np.asarray(_pooled).ravel()[0]:g})")
 
 # %% tags=["tests"] id="test_max_pool_by_hand_stacked" points=1
-"""pooled stacks the two pooled channels on the first axis, shape (2, 1, 1) (channels, height, width)."""
+"""pooled stacks p1 and p2 on the first axis, shape (2, 1, 1) (channels, height, width)."""
 assert_shape(pooled, (2, 1, 1), name="pooled")
-### BEGIN HIDDEN TESTS
-maps = F.conv2d(torch.tensor(X)[None, None], torch.tensor(np.stack([W1, W2]))[:, None])
-reference = F.max_pool2d(maps, kernel_size=3)[0].numpy()
-assert_close(pooled, reference, name="pooled (channels, height, width)")
-### END HIDDEN TESTS
+assert_close(pooled[0], p1, name="pooled[0] (channel 1: p1)")
+assert_close(pooled[1], p2, name="pooled[1] (channel 2: p2)")
 
 # %% [markdown]
 # ### A6. Autoencoders (1 point)
@@ -288,17 +307,15 @@ V = torch.cat([v1, v2], dim=1)
 
 # %% tags=["tests"] id="test_tensors_values" points=1
 """v1, v2, A, V are float tensors with the asked shapes and values (V has v1 and v2 as columns)."""
-for name, value, shape in (("v1", v1, (2, 1)), ("v2", v2, (2, 1)), ("A", A, (2, 2)), ("V", V, (2, 2))):
-    assert_type(value, torch.Tensor, name=name)
-    assert_shape(value, shape, name=name)
-    assert_dtype(value, "float", name=f"{name} (write 1.0, not 1)")
-### BEGIN HIDDEN TESTS
-assert_close(v1, np.array([[1.0], [2.0]]), name="v1")
-assert_close(v2, np.array([[-2.0], [-1.0]]), name="v2")
-assert_close(A, np.array([[1.0, -1.0], [0.0, 1.0]]), name="A")
-assert_close(V, np.hstack([v1.detach().numpy(), v2.detach().numpy()]), name="V (columns v1, v2)")
-assert_close(V, np.array([[1.0, -2.0], [2.0, -1.0]]), name="V")
-### END HIDDEN TESTS
+for _name, _value, _shape in (("v1", v1, (2, 1)), ("v2", v2, (2, 1)), ("A", A, (2, 2)), ("V", V, (2, 2))):
+    assert_type(_value, torch.Tensor, name=_name)
+    assert_shape(_value, _shape, name=_name)
+    assert_dtype(_value, "float", name=f"{_name} (write 1.0, not 1)")
+assert_close(v1, torch.tensor([[1.0], [2.0]]), name="v1")
+assert_close(v2, torch.tensor([[-2.0], [-1.0]]), name="v2")
+assert_close(A, torch.tensor([[1.0, -1.0], [0.0, 1.0]]), name="A")
+assert_close(V[:, 0], v1[:, 0], name="the first column of V (v1)")
+assert_close(V[:, 1], v2[:, 0], name="the second column of V (v2)")
 
 # %% [markdown]
 # ### B2. Elementwise (Hadamard) product (1 point)
@@ -313,16 +330,19 @@ def hadamard(A, B):
     ### END SOLUTION
 
 # %% tags=["tests"] id="test_hadamard_values" points=1
-"""hadamard(A, V) is the tensor [[1, 2], [0, -1]]; more tests compare it with torch.mul on other matrices."""
-assert_type(hadamard(A, V), torch.Tensor, name="hadamard(A, V)")
-assert_close(hadamard(A, V), torch.tensor([[1.0, 2.0], [0.0, -1.0]]), name="hadamard(A, V)")
+"""hadamard of [[1, 2], [3, 4]] and [[0.5, -1], [2, 0]] is the tensor [[0.5, -2], [6, 0]]; more tests on other shapes."""
+_P, _Q = torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[0.5, -1.0], [2.0, 0.0]])
+_got = call(hadamard, _P, _Q)
+assert_type(_got, torch.Tensor, name="hadamard(P, Q)")
+assert_close(_got, torch.tensor([[0.5, -2.0], [6.0, 0.0]]), name="hadamard(P, Q)", inputs={"P": _P, "Q": _Q})
 ### BEGIN HIDDEN TESTS
-generator = torch.Generator().manual_seed(1)
-for shape in ((3, 5), (1, 4), (6, 2), (2, 2)):
-    P, Q = torch.randn(shape, generator=generator), torch.randn(shape, generator=generator)
-    assert_type(hadamard(P, Q), torch.Tensor, name=f"hadamard of two {shape} tensors")
-    assert_close(hadamard(P, Q), torch.mul(P, Q), name=f"hadamard of two {shape} tensors",
-                 inputs={"A": P, "B": Q}, rtol=1e-5, atol=1e-6)
+_generator = torch.Generator().manual_seed(1)
+for _shape in ((3, 5), (1, 4), (6, 2), (2, 2)):
+    _P, _Q = torch.randn(_shape, generator=_generator), torch.randn(_shape, generator=_generator)
+    _got = call(hadamard, _P, _Q)
+    assert_type(_got, torch.Tensor, name=f"hadamard of two {_shape} tensors")
+    assert_close(_got, torch.mul(_P, _Q), name=f"hadamard of two {_shape} tensors", inputs={"A": _P, "B": _Q},
+                 rtol=1e-5, atol=1e-6)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -336,16 +356,19 @@ def matmul(A, B):
     ### END SOLUTION
 
 # %% tags=["tests"] id="test_matmul_values" points=1
-"""matmul(A, V) is the tensor [[-1, -1], [2, -1]]; more tests compare it with torch.mm on other matrices."""
-assert_type(matmul(A, V), torch.Tensor, name="matmul(A, V)")
-assert_close(matmul(A, V), torch.tensor([[-1.0, -1.0], [2.0, -1.0]]), name="matmul(A, V)")
+"""matmul of a (2, 3) and a (3, 2) tensor is the tensor [[4, 1], [10, 1]]; more tests on other shapes."""
+_P, _Q = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), torch.tensor([[1.0, 0.0], [0.0, -1.0], [1.0, 1.0]])
+_got = call(matmul, _P, _Q)
+assert_type(_got, torch.Tensor, name="matmul(P, Q)")
+assert_close(_got, torch.tensor([[4.0, 1.0], [10.0, 1.0]]), name="matmul(P, Q)", inputs={"P": _P, "Q": _Q})
 ### BEGIN HIDDEN TESTS
-generator = torch.Generator().manual_seed(2)
-for m, k, n in ((3, 4, 5), (1, 3, 2), (5, 1, 4), (2, 2, 2)):
-    P, Q = torch.randn(m, k, generator=generator), torch.randn(k, n, generator=generator)
-    assert_type(matmul(P, Q), torch.Tensor, name=f"matmul of ({m}, {k}) and ({k}, {n}) tensors")
-    assert_close(matmul(P, Q), torch.mm(P, Q), name=f"matmul of ({m}, {k}) and ({k}, {n}) tensors",
-                 inputs={"A": P, "B": Q}, rtol=1e-5, atol=1e-5)
+_generator = torch.Generator().manual_seed(2)
+for _m, _k, _n in ((3, 4, 5), (1, 3, 2), (5, 1, 4), (2, 2, 2)):
+    _P, _Q = torch.randn(_m, _k, generator=_generator), torch.randn(_k, _n, generator=_generator)
+    _got = call(matmul, _P, _Q)
+    assert_type(_got, torch.Tensor, name=f"matmul of ({_m}, {_k}) and ({_k}, {_n}) tensors")
+    assert_close(_got, torch.mm(_P, _Q), name=f"matmul of ({_m}, {_k}) and ({_k}, {_n}) tensors",
+                 inputs={"A": _P, "B": _Q}, rtol=1e-5, atol=1e-5)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -367,24 +390,23 @@ def squared_l2(v1, v2):
     ### END SOLUTION
 
 # %% tags=["tests"] id="test_squared_l2_values" points=1
-"""squared_l2(v1, v2) is 3^2 + 3^2 = 18; more tests compare it with torch on random vectors of several shapes."""
-assert_close(squared_l2(v1, v2), 18.0, name="squared_l2(v1, v2)")
+"""squared_l2([3, -1, 2], [1, 1, 1]) is 2^2 + 2^2 + 1^2 = 9; more tests compare it with torch on other vectors."""
+_a, _b = torch.tensor([3.0, -1.0, 2.0]), torch.tensor([1.0, 1.0, 1.0])
+assert_close(call(squared_l2, _a, _b), 9.0, name="squared_l2([3, -1, 2], [1, 1, 1])")
 ### BEGIN HIDDEN TESTS
-generator = torch.Generator().manual_seed(3)
-for shape in ((5,), (3, 1), (10,), (1,)):
-    a, b = torch.randn(shape, generator=generator), torch.randn(shape, generator=generator)
-    assert_close(squared_l2(a, b), torch.sum((a - b) ** 2), name=f"squared_l2 of two {shape} tensors",
-                 inputs={"v1": a, "v2": b}, rtol=1e-5)
+_generator = torch.Generator().manual_seed(3)
+for _shape in ((5,), (3, 1), (10,), (1,)):
+    _a, _b = torch.randn(_shape, generator=_generator), torch.randn(_shape, generator=_generator)
+    assert_close(call(squared_l2, _a, _b), torch.sum((_a - _b) ** 2), name=f"squared_l2 of two {_shape} tensors",
+                 inputs={"v1": _a, "v2": _b}, rtol=1e-5)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_squared_l2_no_norm" points=1
-"""squared_l2 works without calling torch.norm, torch.linalg.norm or torch.dist."""
-### BEGIN HIDDEN TESTS
-a, b = torch.tensor([3.0, -1.0, 2.0]), torch.tensor([1.0, 1.0, 1.0])
-assert_close(squared_l2(a, b), 9.0, name="squared_l2([3, -1, 2], [1, 1, 1])")
+"""squared_l2 gives the right value without calling torch.norm, torch.linalg.norm or torch.dist."""
+_a, _b = torch.tensor([[2.0], [0.5]]), torch.tensor([[1.0], [-0.5]])
+assert_close(call(squared_l2, _a, _b), 2.0, name="squared_l2([[2], [0.5]], [[1], [-0.5]])")
 assert_not_used(squared_l2, ["torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm", "torch.dist",
                              "np.linalg.norm"])
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### B5. Gradients with autograd (3 points)
@@ -411,49 +433,62 @@ def squared_l2_grads(v1, v2):
     ### END SOLUTION
 
 # %% tags=["tests"] id="test_squared_l2_grads_example" points=1
-"""squared_l2_grads(v1, v2) gives 2(v1 - v2) = [6, 6] and -2(v1 - v2) = [-6, -6]."""
-grad_v1, grad_v2 = squared_l2_grads(v1, v2)
-assert_close(grad_v1, torch.tensor([[6.0], [6.0]]), name="dy/dv1")
-assert_close(grad_v2, torch.tensor([[-6.0], [-6.0]]), name="dy/dv2")
+"""squared_l2_grads gives 2(v1 - v2) = [6, 6] and -2(v1 - v2) = [-6, -6] for v1 = [1, 2], v2 = [-2, -1]."""
+# Where squared_l2_grads calls squared_l2, it gets a squared norm computed by torch.
+_norm2 = {"squared_l2": lambda a, b: torch.linalg.vector_norm(a - b) ** 2}
+_a, _b = torch.tensor([[1.0], [2.0]]), torch.tensor([[-2.0], [-1.0]])
+with substitute(_norm2):
+    _grads = call(squared_l2_grads, _a, _b)
+assert_true(isinstance(_grads, (tuple, list)) and len(_grads) == 2,
+            f"squared_l2_grads should return two gradients, got {type(_grads).__name__}")
+assert_close(_grads[0], torch.tensor([[6.0], [6.0]]), name="dy/dv1")
+assert_close(_grads[1], torch.tensor([[-6.0], [-6.0]]), name="dy/dv2")
 
 # %% tags=["tests"] id="test_squared_l2_grads_random" points=1
 """squared_l2_grads matches 2(v1 - v2) and -2(v1 - v2) on random inputs."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-generator = torch.Generator().manual_seed(4)
-for shape in ((4,), (3, 1), (7,)):
-    a, b = torch.randn(shape, generator=generator), torch.randn(shape, generator=generator)
-    grad_a, grad_b = squared_l2_grads(a, b)
-    assert_close(grad_a, 2 * (a - b), name=f"dy/dv1 for {shape} inputs", inputs={"v1": a, "v2": b}, rtol=1e-5)
-    assert_close(grad_b, -2 * (a - b), name=f"dy/dv2 for {shape} inputs", inputs={"v1": a, "v2": b}, rtol=1e-5)
+_generator = torch.Generator().manual_seed(4)
+for _shape in ((4,), (3, 1), (7,)):
+    _a, _b = torch.randn(_shape, generator=_generator), torch.randn(_shape, generator=_generator)
+    with substitute({"squared_l2": lambda a, b: torch.linalg.vector_norm(a - b) ** 2}):
+        _grads = call(squared_l2_grads, _a, _b)
+    assert_true(isinstance(_grads, (tuple, list)) and len(_grads) == 2,
+                f"squared_l2_grads should return two gradients, got {type(_grads).__name__}")
+    assert_close(_grads[0], 2 * (_a - _b), name=f"dy/dv1 for {_shape} inputs", inputs={"v1": _a, "v2": _b}, rtol=1e-5)
+    assert_close(_grads[1], -2 * (_a - _b), name=f"dy/dv2 for {_shape} inputs", inputs={"v1": _a, "v2": _b}, rtol=1e-5)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_squared_l2_grads_autograd" points=1
 """squared_l2_grads gets its gradients from autograd (backward is called) and leaves its inputs alone."""
-### BEGIN HIDDEN TESTS
 import unittest.mock
 
-calls = []
-real_backward, real_grad = torch.autograd.backward, torch.autograd.grad
+_calls = []
+_real_backward, _real_grad = torch.autograd.backward, torch.autograd.grad
 
-def spy_backward(*args, **kwargs):
-    calls.append("backward")
-    return real_backward(*args, **kwargs)
 
-def spy_grad(*args, **kwargs):
-    calls.append("grad")
-    return real_grad(*args, **kwargs)
+def _spy_backward(*args, **kwargs):
+    _calls.append("backward")
+    return _real_backward(*args, **kwargs)
 
-a, b = torch.tensor([1.0, -2.0, 0.5]), torch.tensor([0.0, 1.0, 3.0])
-with unittest.mock.patch.object(torch.autograd, "backward", spy_backward), \
-        unittest.mock.patch.object(torch.autograd, "grad", spy_grad):
-    grad_a, grad_b = squared_l2_grads(a, b)
-assert_true(calls, "squared_l2_grads: the gradients must come from autograd: make the inputs require "
-                   "gradients and call y.backward(), instead of writing the formula")
-assert_type(grad_a, torch.Tensor, name="dy/dv1")
-assert_close(grad_a, 2 * (a - b), name="dy/dv1")
-assert_true(a.grad is None and not a.requires_grad,
+
+def _spy_grad(*args, **kwargs):
+    _calls.append("grad")
+    return _real_grad(*args, **kwargs)
+
+
+_a, _b = torch.tensor([1.0, -2.0, 0.5]), torch.tensor([0.0, 1.0, 3.0])
+with unittest.mock.patch.object(torch.autograd, "backward", _spy_backward), \
+        unittest.mock.patch.object(torch.autograd, "grad", _spy_grad), \
+        substitute({"squared_l2": lambda a, b: torch.linalg.vector_norm(a - b) ** 2}):
+    _grads = call(squared_l2_grads, _a, _b)
+assert_true(_calls, "squared_l2_grads: the gradients must come from autograd: make copies of the inputs "
+                    "that require gradients and call y.backward(), instead of writing the formula")
+assert_true(isinstance(_grads, (tuple, list)) and len(_grads) == 2,
+            f"squared_l2_grads should return two gradients, got {type(_grads).__name__}")
+assert_close(_grads[0], 2 * (_a - _b), name="dy/dv1")
+assert_true(_a.grad is None and not _a.requires_grad,
             "squared_l2_grads should not change its inputs: work on copies (v.detach().clone())")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### B6. Accumulating gradients (2 points)
