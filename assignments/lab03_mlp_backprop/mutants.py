@@ -138,6 +138,15 @@ def back_prop(output, batch_y, hidden_layers, weights, batch_size, lr):
             delta = delta @ weights[l].T
     return [W - lr * grad for W, grad in zip(weights, grads)]
 
+# %% exercise="back_prop" mistake="lets torch's autograd find the gradients (right values, but part 1 is NumPy only)"
+def back_prop(output, batch_y, hidden_layers, weights, batch_size, lr):
+    W = [torch.tensor(w, requires_grad=True) for w in weights]
+    h = torch.from_numpy(hidden_layers[0])
+    for l, w in enumerate(W):
+        h = h @ w if l == len(W) - 1 else torch.sigmoid(h @ w)
+    (-(torch.from_numpy(batch_y) * torch.log_softmax(h, dim=1)).sum() / batch_size).backward()
+    return [(w - lr * w.grad).detach().numpy() for w in W]
+
 # %% exercise="MLP" mistake="train discards the weights returned by back_prop (nothing is learned)"
 class MLP:
     def __init__(self, layer_sizes, X_train, Y_train, X_val, Y_val, seed=0):

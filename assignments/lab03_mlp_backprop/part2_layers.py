@@ -44,6 +44,9 @@ from autograder.checks import (assert_close, assert_equal, assert_not_used, asse
                                call, note_hidden_tests, quiet, substitute)
 from autograder.data import load_mnist
 
+# The tensors of this lab are tiny: one thread avoids the cost of starting threads for every operation.
+torch.set_num_threads(1)
+
 # %% [markdown]
 # ## 1. Activation functions (4 points)
 #
@@ -119,69 +122,73 @@ class Activation:
         ### END SOLUTION
 
 # %% tags=["tests"] id="test_Activation_example" points=1
-"""Activation gives sigmoid(0) = 0.5 with slope 0.25, and ReLU's values and slopes on a small example."""
-sigmoid_act = Activation("sigmoid")
-assert_close(sigmoid_act.fprop(np.zeros((1, 2))), np.array([[0.5, 0.5]]), name="sigmoid fprop at 0")
-assert_close(sigmoid_act.bprop(np.ones((1, 2))), np.array([[0.25, 0.25]]), name="sigmoid bprop at 0")
-relu_act = Activation("relu")
-x_example = np.array([[-2.0, -0.5, 0.5, 2.0]])
-assert_close(relu_act.fprop(x_example), np.array([[0.0, 0.0, 0.5, 2.0]]), name="relu fprop",
-             inputs={"input": x_example})
-assert_close(relu_act.bprop(np.array([[3.0, 3.0, 3.0, 3.0]])), np.array([[0.0, 0.0, 3.0, 3.0]]),
-             name="relu bprop of output_grad = 3", inputs={"input": x_example})
+"""Activation's fprop and bprop agree with torch and its autograd for the four names, on a small input."""
+_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+_x = np.array([[-2.0, -0.5, 0.5, 2.0]])
+_output_grad = np.array([[1.0, -2.0, 3.0, 0.5]])
+for _name, _function in _functions.items():
+    _x_t = torch.tensor(_x, requires_grad=True)
+    _function(_x_t).backward(torch.tensor(_output_grad))
+    _act = call(Activation, _name)
+    assert_close(call(_act.fprop, _x), _function(torch.tensor(_x)), name=f"Activation({_name!r}).fprop(x)",
+                 inputs={"x": _x})
+    assert_close(call(_act.bprop, _output_grad), _x_t.grad, name=f"Activation({_name!r}).bprop",
+                 inputs={"x": _x, "output_grad": _output_grad})
+assert_not_used(Activation.fprop, ["torch"], name="Activation.fprop")
+assert_not_used(Activation.bprop, ["torch"], name="Activation.bprop")
 
 # %% tags=["tests"] id="test_Activation_fprop" points=1
 """Activation.fprop matches torch's functions for all four names, on random and on large inputs."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-torch_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
-rng = np.random.default_rng(10)
-for name, function in torch_functions.items():
-    for shape in ((1, 1), (3, 5), (17, 4)):
-        x = 3 * rng.standard_normal(shape)
-        out = Activation(name).fprop(x)
-        assert_type(out, np.ndarray, name=f"Activation({name!r}).fprop")
-        assert_shape(out, shape, name=f"Activation({name!r}).fprop of a {shape} input")
-        assert_close(out, function(torch.tensor(x)), name=f"Activation({name!r}).fprop of a {shape} input",
+_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+_rng = np.random.default_rng(10)
+for _name, _function in _functions.items():
+    for _shape in ((1, 1), (3, 5), (17, 4)):
+        _x = 3 * _rng.standard_normal(_shape)
+        _out = call(call(Activation, _name).fprop, _x)
+        assert_type(_out, np.ndarray, name=f"Activation({_name!r}).fprop")
+        assert_shape(_out, _shape, name=f"Activation({_name!r}).fprop of a {_shape} input")
+        assert_close(_out, _function(torch.tensor(_x)), name=f"Activation({_name!r}).fprop of a {_shape} input",
                      rtol=1e-7, atol=1e-10)
-    x = np.array([[-1000.0, -50.0, 0.0, 50.0, 1000.0]])
+    _x = np.array([[-1000.0, -50.0, 0.0, 50.0, 1000.0]])
     with quiet():
-        out = Activation(name).fprop(x)
-    assert_close(out, function(torch.tensor(x)), name=f"Activation({name!r}).fprop of large inputs",
-                 inputs={"input": x}, rtol=1e-7, atol=1e-10)
-    x32 = rng.standard_normal((4, 3)).astype(np.float32)
-    assert_close(Activation(name).fprop(x32), function(torch.tensor(x32)),
-                 name=f"Activation({name!r}).fprop of a float32 input", rtol=1e-5, atol=1e-6)
+        _out = call(call(Activation, _name).fprop, _x)
+    assert_close(_out, _function(torch.tensor(_x)), name=f"Activation({_name!r}).fprop of large inputs",
+                 inputs={"input": _x}, rtol=1e-7, atol=1e-10)
+    _x32 = _rng.standard_normal((4, 3)).astype(np.float32)
+    assert_close(call(call(Activation, _name).fprop, _x32), _function(torch.tensor(_x32)),
+                 name=f"Activation({_name!r}).fprop of a float32 input", rtol=1e-5, atol=1e-6)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_Activation_bprop" points=2
 """Activation.bprop matches torch autograd (float64) for all four names, at the input of the last fprop."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-torch_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
-rng = np.random.default_rng(11)
-for name, function in torch_functions.items():
-    for shape in ((1, 1), (3, 5), (17, 4), (6, 1)):
-        x, output_grad = 2 * rng.standard_normal(shape), rng.standard_normal(shape)
-        x_t = torch.tensor(x, requires_grad=True)
-        function(x_t).backward(torch.tensor(output_grad))
-        act = Activation(name)
-        act.fprop(rng.standard_normal(shape))  # bprop must use the latest input
-        act.fprop(x)
-        grad = act.bprop(output_grad)
-        assert_type(grad, np.ndarray, name=f"Activation({name!r}).bprop")
-        assert_shape(grad, shape, name=f"Activation({name!r}).bprop for a {shape} input")
-        assert_close(grad, x_t.grad, name=f"Activation({name!r}).bprop for a {shape} input",
-                     inputs={"input": x, "output_grad": output_grad}, rtol=1e-7, atol=1e-10)
-    x = np.array([[-1000.0, -30.0, 30.0, 1000.0]])
-    x_t = torch.tensor(x, requires_grad=True)
-    function(x_t).backward(torch.ones_like(x_t))
-    act = Activation(name)
+_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+_rng = np.random.default_rng(11)
+for _name, _function in _functions.items():
+    for _shape in ((1, 1), (3, 5), (17, 4), (6, 1)):
+        _x, _output_grad = 2 * _rng.standard_normal(_shape), _rng.standard_normal(_shape)
+        _x_t = torch.tensor(_x, requires_grad=True)
+        _function(_x_t).backward(torch.tensor(_output_grad))
+        _act = call(Activation, _name)
+        call(_act.fprop, _rng.standard_normal(_shape))  # bprop must use the latest input
+        call(_act.fprop, _x)
+        _grad = call(_act.bprop, _output_grad)
+        assert_type(_grad, np.ndarray, name=f"Activation({_name!r}).bprop")
+        assert_shape(_grad, _shape, name=f"Activation({_name!r}).bprop for a {_shape} input")
+        assert_close(_grad, _x_t.grad, name=f"Activation({_name!r}).bprop for a {_shape} input",
+                     inputs={"input": _x, "output_grad": _output_grad}, rtol=1e-7, atol=1e-10)
+    _x = np.array([[-1000.0, -30.0, 30.0, 1000.0]])
+    _x_t = torch.tensor(_x, requires_grad=True)
+    _function(_x_t).backward(torch.ones_like(_x_t))
+    _act = call(Activation, _name)
     with quiet():
-        act.fprop(x)
-        grad = act.bprop(np.ones_like(x))
-    assert_close(grad, x_t.grad, name=f"Activation({name!r}).bprop at large inputs", inputs={"input": x},
+        call(_act.fprop, _x)
+        _grad = call(_act.bprop, np.ones_like(_x))
+    assert_close(_grad, _x_t.grad, name=f"Activation({_name!r}).bprop at large inputs", inputs={"input": _x},
                  rtol=1e-7, atol=1e-10)
-assert_not_used(Activation.fprop, ["torch"], name="Activation.fprop")
-assert_not_used(Activation.bprop, ["torch"], name="Activation.bprop")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -360,115 +367,115 @@ class TorchActivation:
         return grad.numpy()
 
 # %% tags=["tests"] id="test_FullyConnectedLayer_example" points=1
-"""FullyConnectedLayer on a worked example: 2 inputs, 3 ReLU units, W and b set by hand."""
-example_layer = FullyConnectedLayer(InputLayer((None, 2)), 3, 0.1, TorchActivation("relu"))
-W_example, b_example = example_layer.params()
-assert_shape(W_example, (2, 3), name="W of a layer with 2 inputs and 3 units")
-assert_shape(b_example, (3,), name="b of a layer with 3 units")
-W_example[...] = [[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]]  # in place: params() returns the arrays themselves
-b_example[...] = [0.0, 1.0, 0.0]
-# X W + b = [3, 2, -1], so the ReLU gives [3, 2, 0] and lets the gradient through units 0 and 1 only.
-assert_close(example_layer.fprop(np.array([[1.0, 1.0]])), np.array([[3.0, 2.0, 0.0]]), name="fprop([[1, 1]])")
-input_grad_example = example_layer.bprop(np.array([[1.0, 1.0, 1.0]]))
-dW_example, db_example = example_layer.grad_params()
-assert_close(dW_example, np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0]]), name="dW")
-assert_close(db_example, np.array([1.0, 1.0, 0.0]), name="db")
-assert_close(input_grad_example, np.array([[1.0, 3.0]]), name="bprop([[1, 1, 1]]) (the input gradient)")
+"""FullyConnectedLayer on a worked example: 2 inputs, 3 ReLU units, W and b set by hand, a batch of 2."""
+_layer = call(FullyConnectedLayer, InputLayer((None, 2)), 3, 0.1, TorchActivation("relu"))
+_params = call(_layer.params)
+assert_true(isinstance(_params, (list, tuple)) and len(_params) == 2, "params() should return [W, b]")
+assert_shape(_params[0], (2, 3), name="W of a layer with 2 inputs and 3 units")
+assert_shape(_params[1], (3,), name="b of a layer with 3 units")
+_params[0][...] = [[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]]  # in place: params() returns the arrays themselves
+_params[1][...] = [0.0, 1.0, 0.0]
+# For x = [1, 1]: X W + b = [3, 2, -1], ReLU [3, 2, 0]; for x = [0, 2]: [4, 3, 0], ReLU [4, 3, 0].
+_X = np.array([[1.0, 1.0], [0.0, 2.0]])
+assert_close(call(_layer.fprop, _X), np.array([[3.0, 2.0, 0.0], [4.0, 3.0, 0.0]]), name="fprop(X)", inputs={"X": _X})
+_input_grad = call(_layer.bprop, np.array([[1.0, 1.0, 1.0], [1.0, 2.0, 3.0]]))
+_grads = call(_layer.grad_params)
+assert_true(isinstance(_grads, (list, tuple)) and len(_grads) == 2, "grad_params() should return [dW, db]")
+assert_close(_grads[0], np.array([[0.5, 0.5, 0.0], [1.5, 2.5, 0.0]]), name="dW (the mean over the batch of 2)")
+assert_close(_grads[1], np.array([1.0, 1.5, 0.0]), name="db (the mean over the batch of 2)")
+assert_close(_input_grad, np.array([[1.0, 3.0], [1.0, 4.0]]), name="bprop(output_grad) (the input gradient)")
 
 # %% tags=["tests"] id="test_FullyConnectedLayer_init" points=1
 """FullyConnectedLayer starts with W ~ N(0, init_stddev^2), b = 0, and params() returns the arrays in use."""
-### BEGIN HIDDEN TESTS
 np.random.seed(12)
-layer = FullyConnectedLayer(InputLayer((None, 300)), 200, 0.05, TorchActivation("linear"))
-W, b = layer.params()
-assert_shape(W, (300, 200), name="W of a layer with 300 inputs and 200 units")
-assert_shape(b, (200,), name="b of a layer with 200 units")
-assert_close(np.std(W), 0.05, name="standard deviation of W (init_stddev = 0.05)", rtol=0.05)
-assert_close(np.mean(W), 0.0, name="mean of W", atol=0.002)
-assert_close(b, np.zeros(200), name="b at initialisation")
-assert_equal(layer.output_size()[-1], 200, name="output_size()[-1] of a layer with 200 units")
-b[...] = 1.5  # the network updates parameters in place, so fprop must see the change
-assert_close(layer.fprop(np.zeros((2, 300))), np.full((2, 200), 1.5),
+_layer = call(FullyConnectedLayer, InputLayer((None, 300)), 200, 0.05, TorchActivation("linear"))
+_W, _b = call(_layer.params)
+assert_shape(_W, (300, 200), name="W of a layer with 300 inputs and 200 units")
+assert_close(np.std(_W), 0.05, name="standard deviation of W (init_stddev = 0.05)", rtol=0.05)
+assert_close(_b, np.zeros(200), name="b at initialisation")
+### BEGIN HIDDEN TESTS
+assert_close(np.mean(_W), 0.0, name="mean of W", atol=0.002)
+assert_equal(_layer.output_size()[-1], 200, name="output_size()[-1] of a layer with 200 units")
+_b[...] = 1.5  # the network updates parameters in place, so fprop must see the change
+assert_close(call(_layer.fprop, np.zeros((2, 300))), np.full((2, 200), 1.5),
              name="fprop after setting params()[1] (b) to 1.5 in place (does params() return copies?)")
 np.random.seed(13)
-other = FullyConnectedLayer(layer, 7, 2.0, TorchActivation("tanh"))  # input size from the previous layer
-assert_shape(other.params()[0], (200, 7), name="W of a layer with 7 units after a layer of 200 units")
-assert_close(np.std(other.params()[0]), 2.0, name="standard deviation of W (init_stddev = 2)", rtol=0.1)
+_other = call(FullyConnectedLayer, _layer, 7, 2.0, TorchActivation("tanh"))  # input size from the previous layer
+assert_shape(call(_other.params)[0], (200, 7), name="W of a layer with 7 units after a layer of 200 units")
+assert_close(np.std(call(_other.params)[0]), 2.0, name="standard deviation of W (init_stddev = 2)", rtol=0.1)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_FullyConnectedLayer_fprop" points=1
 """FullyConnectedLayer.fprop matches torch's linear layer and activation, for several sizes and activations."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-torch_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
-rng = np.random.default_rng(14)
-for name, function in torch_functions.items():
-    for n, d, m in ((1, 3, 2), (5, 4, 6), (17, 8, 3), (4, 1, 1)):
-        layer = FullyConnectedLayer(InputLayer((None, d)), m, 1.0, TorchActivation(name))
-        W, b = layer.params()
-        W[...] = rng.standard_normal((d, m))
-        b[...] = rng.standard_normal(m)
-        x = rng.standard_normal((n, d))
-        expected = function(F.linear(torch.tensor(x), torch.tensor(W).T, torch.tensor(b)))
-        out = layer.fprop(x)
-        assert_type(out, np.ndarray, name=f"fprop ({name})")
-        assert_shape(out, (n, m), name=f"fprop of a ({n}, {d}) input through {m} units ({name})")
-        assert_close(out, expected, name=f"fprop of a ({n}, {d}) input through {m} units ({name})",
-                     rtol=1e-7, atol=1e-10)
+_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+_rng = np.random.default_rng(14)
+for _name, _function in _functions.items():
+    for _n, _d, _m in ((1, 3, 2), (5, 4, 6), (17, 8, 3), (4, 1, 1)):
+        _layer = call(FullyConnectedLayer, InputLayer((None, _d)), _m, 1.0, TorchActivation(_name))
+        _W, _b = call(_layer.params)
+        _W[...] = _rng.standard_normal((_d, _m))
+        _b[...] = _rng.standard_normal(_m)
+        _x = _rng.standard_normal((_n, _d))
+        _expected = _function(F.linear(torch.tensor(_x), torch.tensor(_W).T, torch.tensor(_b)))
+        _out = call(_layer.fprop, _x)
+        _where = f"a ({_n}, {_d}) input through {_m} units ({_name})"
+        assert_type(_out, np.ndarray, name=f"fprop of {_where}")
+        assert_shape(_out, (_n, _m), name=f"fprop of {_where}")
+        assert_close(_out, _expected, name=f"fprop of {_where}", rtol=1e-7, atol=1e-10)
+assert_not_used(FullyConnectedLayer.fprop, ["torch"], name="FullyConnectedLayer.fprop")
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_FullyConnectedLayer_bprop_params" points=2
 """FullyConnectedLayer.bprop stores dW and db equal to torch autograd's gradients of the mean loss."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-def torch_dense_grads(x, W, b, output_grad, function):
-    """Gradients of sum(out * output_grad) / N w.r.t. W, b and (without the 1/N) w.r.t. x."""
-    x_t, W_t, b_t = (torch.tensor(a, requires_grad=True) for a in (x, W, b))
-    out = function(x_t @ W_t + b_t)
-    ((out * torch.tensor(output_grad)).sum() / len(x)).backward()
-    return W_t.grad, b_t.grad, x_t.grad * len(x)
-
-torch_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
-rng = np.random.default_rng(15)
-for name, function in torch_functions.items():
-    for n, d, m in ((1, 3, 2), (5, 4, 6), (17, 8, 3), (8, 2, 1)):
-        layer = FullyConnectedLayer(InputLayer((None, d)), m, 1.0, TorchActivation(name))
-        W, b = layer.params()
-        W[...] = rng.standard_normal((d, m))
-        b[...] = rng.standard_normal(m)
-        x, output_grad = rng.standard_normal((n, d)), rng.standard_normal((n, m))
-        dW_ref, db_ref, _ = torch_dense_grads(x, W, b, output_grad, function)
-        layer.fprop(x)
-        layer.bprop(output_grad)
-        dW, db = layer.grad_params()
-        assert_shape(dW, (d, m), name=f"dW for W of shape ({d}, {m})")
-        assert_shape(db, (m,), name=f"db for b of shape ({m},)")
-        where = f"for a batch of {n}, ({d} inputs, {m} units, {name})"
-        assert_close(dW, dW_ref, name=f"dW {where}", rtol=1e-7, atol=1e-10)
-        assert_close(db, db_ref, name=f"db {where}", rtol=1e-7, atol=1e-10)
-        assert_close(layer.dW, dW_ref, name=f"self.dW {where}", rtol=1e-7, atol=1e-10)
-        assert_close(layer.db, db_ref, name=f"self.db {where}", rtol=1e-7, atol=1e-10)
+_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+_rng = np.random.default_rng(15)
+for _name, _function in _functions.items():
+    for _n, _d, _m in ((1, 3, 2), (5, 4, 6), (17, 8, 3), (8, 2, 1)):
+        _layer = call(FullyConnectedLayer, InputLayer((None, _d)), _m, 1.0, TorchActivation(_name))
+        _W, _b = call(_layer.params)
+        _W[...] = _rng.standard_normal((_d, _m))
+        _b[...] = _rng.standard_normal(_m)
+        _x, _output_grad = _rng.standard_normal((_n, _d)), _rng.standard_normal((_n, _m))
+        _leaves = [torch.tensor(a, requires_grad=True) for a in (_W, _b)]
+        ((_function(torch.tensor(_x) @ _leaves[0] + _leaves[1]) * torch.tensor(_output_grad)).sum() / _n).backward()
+        call(_layer.fprop, _x)
+        call(_layer.bprop, _output_grad)
+        _dW, _db = call(_layer.grad_params)
+        assert_shape(_dW, (_d, _m), name=f"dW for W of shape ({_d}, {_m})")
+        assert_shape(_db, (_m,), name=f"db for b of shape ({_m},)")
+        _where = f"for a batch of {_n}, ({_d} inputs, {_m} units, {_name})"
+        assert_close(_dW, _leaves[0].grad, name=f"dW {_where}", rtol=1e-7, atol=1e-10)
+        assert_close(_db, _leaves[1].grad, name=f"db {_where}", rtol=1e-7, atol=1e-10)
+        assert_close(_layer.dW, _leaves[0].grad, name=f"self.dW {_where}", rtol=1e-7, atol=1e-10)
+        assert_close(_layer.db, _leaves[1].grad, name=f"self.db {_where}", rtol=1e-7, atol=1e-10)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_FullyConnectedLayer_bprop_input" points=2
 """FullyConnectedLayer.bprop returns the input gradient computed by torch autograd, for several sizes."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-torch_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
-rng = np.random.default_rng(16)
-for name, function in torch_functions.items():
-    for n, d, m in ((1, 3, 2), (5, 4, 6), (17, 8, 3), (3, 5, 1)):
-        layer = FullyConnectedLayer(InputLayer((None, d)), m, 1.0, TorchActivation(name))
-        W, b = layer.params()
-        W[...] = rng.standard_normal((d, m))
-        b[...] = rng.standard_normal(m)
-        x, output_grad = rng.standard_normal((n, d)), rng.standard_normal((n, m))
-        _, _, dx_ref = torch_dense_grads(x, W, b, output_grad, function)
-        layer.fprop(rng.standard_normal((n, d)))  # bprop must use the latest input
-        layer.fprop(x)
-        dx = layer.bprop(output_grad)
-        assert_type(dx, np.ndarray, name="bprop's return value")
-        assert_shape(dx, (n, d), name=f"bprop's input gradient for a ({n}, {d}) input")
-        assert_close(dx, dx_ref, name=f"input gradient for a ({n}, {d}) input through {m} units ({name})",
+_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+_rng = np.random.default_rng(16)
+for _name, _function in _functions.items():
+    for _n, _d, _m in ((1, 3, 2), (5, 4, 6), (17, 8, 3), (3, 5, 1)):
+        _layer = call(FullyConnectedLayer, InputLayer((None, _d)), _m, 1.0, TorchActivation(_name))
+        _W, _b = call(_layer.params)
+        _W[...] = _rng.standard_normal((_d, _m))
+        _b[...] = _rng.standard_normal(_m)
+        _x, _output_grad = _rng.standard_normal((_n, _d)), _rng.standard_normal((_n, _m))
+        _x_t = torch.tensor(_x, requires_grad=True)  # the gradient of the summed loss: no 1/N
+        (_function(_x_t @ torch.tensor(_W) + torch.tensor(_b)) * torch.tensor(_output_grad)).sum().backward()
+        call(_layer.fprop, _rng.standard_normal((_n, _d)))  # bprop must use the latest input
+        call(_layer.fprop, _x)
+        _dx = call(_layer.bprop, _output_grad)
+        assert_type(_dx, np.ndarray, name="what bprop returns")
+        assert_shape(_dx, (_n, _d), name=f"bprop's input gradient for a ({_n}, {_d}) input")
+        assert_close(_dx, _x_t.grad, name=f"input gradient for a ({_n}, {_d}) input, {_m} units ({_name})",
                      rtol=1e-7, atol=1e-10)
-assert_not_used(FullyConnectedLayer.fprop, ["torch"], name="FullyConnectedLayer.fprop")
 assert_not_used(FullyConnectedLayer.bprop, ["torch"], name="FullyConnectedLayer.bprop")
 ### END HIDDEN TESTS
 
@@ -515,34 +522,38 @@ class LinearOutput(Layer, Loss):
         ### END SOLUTION
 
 # %% tags=["tests"] id="test_LinearOutput_loss" points=1
-"""LinearOutput.loss is the batch mean of half the squared error (0.5 * (1 + 4) = 2.5 in the example)."""
-linear_output = LinearOutput(InputLayer((None, 2)))
-assert_close(linear_output.loss(np.array([[1.0, 2.0]]), np.array([[2.0, 0.0]])), 2.5,
-             name="loss(Y=[[1, 2]], Y_pred=[[2, 0]])")
+"""LinearOutput.loss is the batch mean of half the squared errors: (0.5 (1 + 4) + 0.5 (9 + 0)) / 2 = 3.5 here."""
+_output = call(LinearOutput, InputLayer((None, 2)))
+_Y, _Y_pred = np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([[2.0, 0.0], [3.0, 1.0]])
+assert_close(call(_output.fprop, _Y_pred), _Y_pred, name="LinearOutput.fprop (the identity)")
+assert_close(call(_output.loss, _Y, _Y_pred), 3.5, name="loss(Y, Y_pred) for a batch of 2",
+             inputs={"Y": _Y, "Y_pred": _Y_pred})
 ### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(17)
-for n, k in ((1, 1), (4, 3), (10, 1), (7, 5)):
-    Y, Y_pred = rng.standard_normal((n, k)), rng.standard_normal((n, k))
-    output = LinearOutput(InputLayer((None, k)))
-    assert_close(output.fprop(Y_pred), Y_pred, name=f"LinearOutput.fprop of a ({n}, {k}) input")
-    expected = 0.5 * F.mse_loss(torch.tensor(Y_pred), torch.tensor(Y), reduction="sum") / n
-    assert_close(output.loss(Y, Y_pred), expected, name=f"loss of a batch of {n} with {k} outputs", rtol=1e-8)
+_rng = np.random.default_rng(17)
+for _n, _k in ((1, 1), (4, 3), (10, 1), (7, 5)):
+    _Y, _Y_pred = _rng.standard_normal((_n, _k)), _rng.standard_normal((_n, _k))
+    _output = call(LinearOutput, InputLayer((None, _k)))
+    assert_close(call(_output.fprop, _Y_pred), _Y_pred, name=f"LinearOutput.fprop of a ({_n}, {_k}) input")
+    _expected = 0.5 * F.mse_loss(torch.tensor(_Y_pred), torch.tensor(_Y), reduction="sum") / _n
+    assert_close(call(_output.loss, _Y, _Y_pred), _expected, name=f"loss of a batch of {_n} with {_k} outputs",
+                 rtol=1e-8)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_LinearOutput_input_grad" points=1
 """LinearOutput.input_grad equals torch autograd's gradient of the summed squared loss."""
-assert_close(linear_output.input_grad(np.array([[1.0, 2.0]]), np.array([[2.0, 0.0]])), np.array([[1.0, -2.0]]),
+_output = call(LinearOutput, InputLayer((None, 2)))
+assert_close(call(_output.input_grad, np.array([[1.0, 2.0]]), np.array([[2.0, 0.0]])), np.array([[1.0, -2.0]]),
              name="input_grad(Y=[[1, 2]], Y_pred=[[2, 0]])")
 ### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(18)
-for n, k in ((1, 1), (4, 3), (10, 1), (7, 5)):
-    Y, z = rng.standard_normal((n, k)), rng.standard_normal((n, k))
-    z_t = torch.tensor(z, requires_grad=True)
-    (0.5 * ((z_t - torch.tensor(Y)) ** 2).sum()).backward()
-    output = LinearOutput(InputLayer((None, k)))
-    grad = output.input_grad(Y, output.fprop(z))
-    assert_shape(grad, (n, k), name=f"input_grad for a batch of {n} with {k} outputs")
-    assert_close(grad, z_t.grad, name=f"input_grad for a batch of {n} with {k} outputs", rtol=1e-8, atol=1e-12)
+_rng = np.random.default_rng(18)
+for _n, _k in ((1, 1), (4, 3), (10, 1), (7, 5)):
+    _Y, _z = _rng.standard_normal((_n, _k)), _rng.standard_normal((_n, _k))
+    _z_t = torch.tensor(_z, requires_grad=True)
+    (0.5 * ((_z_t - torch.tensor(_Y)) ** 2).sum()).backward()
+    _output = call(LinearOutput, InputLayer((None, _k)))
+    _grad = call(_output.input_grad, _Y, call(_output.fprop, _z))
+    assert_shape(_grad, (_n, _k), name=f"input_grad for a batch of {_n} with {_k} outputs")
+    assert_close(_grad, _z_t.grad, name=f"input_grad for a batch of {_n} with {_k} outputs", rtol=1e-8, atol=1e-12)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -585,56 +596,57 @@ class SoftmaxOutput(Layer, Loss):
 
 # %% tags=["tests"] id="test_SoftmaxOutput_fprop" points=1
 """SoftmaxOutput.fprop matches torch.softmax row by row, also for scores of magnitude 1000."""
-softmax_output = SoftmaxOutput(InputLayer((None, 3)))
-assert_close(softmax_output.fprop(np.log([[1.0, 1.0, 2.0]])), np.array([[0.25, 0.25, 0.5]]),
+_output = call(SoftmaxOutput, InputLayer((None, 3)))
+assert_close(call(_output.fprop, np.log([[1.0, 1.0, 2.0]])), np.array([[0.25, 0.25, 0.5]]),
              name="fprop(log([[1, 1, 2]]))")
-### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(19)
-for scale in (1.0, 10.0, 1000.0):
-    for n, k in ((1, 2), (5, 10), (8, 3), (3, 1)):
-        z = scale * rng.standard_normal((n, k))
-        with quiet():
-            out = SoftmaxOutput(InputLayer((None, k))).fprop(z)
-        assert_shape(out, (n, k), name=f"fprop of ({n}, {k}) scores")
-        assert_close(out, torch.softmax(torch.tensor(z), dim=1), name=f"fprop of ({n}, {k}) scores of scale {scale:g}",
-                     rtol=1e-7, atol=1e-12)
-z = np.array([[1000.0, 1001.0, -1000.0], [-1000.0, -1000.0, -999.0]])
+_z = np.array([[1000.0, 1001.0, -1000.0], [-1000.0, -1000.0, -999.0]])
 with quiet():
-    out = softmax_output.fprop(z)
-assert_close(out, torch.softmax(torch.tensor(z), dim=1), name="fprop of scores of magnitude 1000", inputs={"input": z})
+    _out = call(_output.fprop, _z)
+assert_close(_out, torch.softmax(torch.tensor(_z), dim=1), name="fprop of scores of magnitude 1000", inputs={"input": _z})
 assert_not_used(SoftmaxOutput.fprop, ["torch"], name="SoftmaxOutput.fprop")
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(19)
+for _scale in (1.0, 10.0, 1000.0):
+    for _n, _k in ((1, 2), (5, 10), (8, 3), (3, 1)):
+        _z = _scale * _rng.standard_normal((_n, _k))
+        with quiet():
+            _out = call(call(SoftmaxOutput, InputLayer((None, _k))).fprop, _z)
+        assert_shape(_out, (_n, _k), name=f"fprop of ({_n}, {_k}) scores")
+        assert_close(_out, torch.softmax(torch.tensor(_z), dim=1), name=f"fprop of ({_n}, {_k}) scores of scale {_scale:g}",
+                     rtol=1e-7, atol=1e-12)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_SoftmaxOutput_loss" points=1
-"""SoftmaxOutput.loss is the batch mean of the negative log-likelihood (-log 0.5 in the example)."""
-assert_close(softmax_output.loss(np.array([[0.0, 0.0, 1.0]]), np.array([[0.25, 0.25, 0.5]])), np.log(2.0),
-             name="loss(Y=[[0, 0, 1]], Y_pred=[[0.25, 0.25, 0.5]])")
+"""SoftmaxOutput.loss is the batch mean of the negative log-likelihood: (-log 0.5 - log 0.25) / 2 here."""
+_output = call(SoftmaxOutput, InputLayer((None, 3)))
+_Y, _Y_pred = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]), np.array([[0.25, 0.25, 0.5], [0.25, 0.5, 0.25]])
+assert_close(call(_output.loss, _Y, _Y_pred), (np.log(2.0) + np.log(4.0)) / 2, name="loss(Y, Y_pred) for a batch of 2",
+             inputs={"Y": _Y, "Y_pred": _Y_pred})
 ### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(20)
-for n, k in ((1, 2), (6, 10), (9, 3), (2, 5)):
-    z, labels = rng.standard_normal((n, k)), rng.integers(0, k, n)  # no tiny probabilities: log(p + 1e-8) is fine
-    Y = np.eye(k)[labels]
-    Y_pred = torch.softmax(torch.tensor(z), dim=1).numpy()
-    expected = F.cross_entropy(torch.tensor(z), torch.tensor(labels))
-    assert_close(SoftmaxOutput(InputLayer((None, k))).loss(Y, Y_pred), expected,
-                 name=f"loss of a batch of {n} with {k} classes", rtol=1e-6, atol=1e-7)
+_rng = np.random.default_rng(20)
+for _n, _k in ((1, 2), (6, 10), (9, 3), (2, 5)):
+    _z, _labels = _rng.standard_normal((_n, _k)), _rng.integers(0, _k, _n)  # no tiny probabilities
+    _Y_pred = torch.softmax(torch.tensor(_z), dim=1).numpy()
+    _expected = F.cross_entropy(torch.tensor(_z), torch.tensor(_labels))
+    assert_close(call(call(SoftmaxOutput, InputLayer((None, _k))).loss, np.eye(_k)[_labels], _Y_pred), _expected,
+                 name=f"loss of a batch of {_n} with {_k} classes", rtol=1e-6, atol=1e-7)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_SoftmaxOutput_input_grad" points=1
 """SoftmaxOutput.input_grad equals torch autograd's gradient of the summed cross-entropy w.r.t. the scores."""
-assert_close(softmax_output.input_grad(np.array([[0.0, 0.0, 1.0]]), np.array([[0.25, 0.25, 0.5]])),
+_output = call(SoftmaxOutput, InputLayer((None, 3)))
+assert_close(call(_output.input_grad, np.array([[0.0, 0.0, 1.0]]), np.array([[0.25, 0.25, 0.5]])),
              np.array([[0.25, 0.25, -0.5]]), name="input_grad(Y=[[0, 0, 1]], Y_pred=[[0.25, 0.25, 0.5]])")
 ### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(21)
-for n, k in ((1, 2), (6, 10), (9, 3), (2, 5)):
-    z, labels = 3 * rng.standard_normal((n, k)), rng.integers(0, k, n)
-    Y = np.eye(k)[labels]
-    z_t = torch.tensor(z, requires_grad=True)
-    F.cross_entropy(z_t, torch.tensor(labels), reduction="sum").backward()
-    Y_pred = torch.softmax(torch.tensor(z), dim=1).numpy()
-    grad = SoftmaxOutput(InputLayer((None, k))).input_grad(Y, Y_pred)
-    assert_shape(grad, (n, k), name=f"input_grad for a batch of {n} with {k} classes")
-    assert_close(grad, z_t.grad, name=f"input_grad for a batch of {n} with {k} classes", rtol=1e-7, atol=1e-12)
+_rng = np.random.default_rng(21)
+for _n, _k in ((1, 2), (6, 10), (9, 3), (2, 5)):
+    _z, _labels = 3 * _rng.standard_normal((_n, _k)), _rng.integers(0, _k, _n)
+    _z_t = torch.tensor(_z, requires_grad=True)
+    F.cross_entropy(_z_t, torch.tensor(_labels), reduction="sum").backward()
+    _Y_pred = torch.softmax(torch.tensor(_z), dim=1).numpy()
+    _grad = call(call(SoftmaxOutput, InputLayer((None, _k))).input_grad, np.eye(_k)[_labels], _Y_pred)
+    assert_shape(_grad, (_n, _k), name=f"input_grad for a batch of {_n} with {_k} classes")
+    assert_close(_grad, _z_t.grad, name=f"input_grad for a batch of {_n} with {_k} classes", rtol=1e-7, atol=1e-12)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1000,6 +1012,20 @@ _batches = [batch[:, 0].astype(int).tolist() for batch in _net.layers[1].batches
 assert_equal([len(batch) for batch in _batches], [4, 4, 2], name="batch sizes of an epoch of 10 examples, batch_size=4")
 assert_equal(sum(_batches, []), _order.tolist(),
              name="the examples in the order sgd_epoch used them, after np.random.seed(4)")
+_net = torch_network([3, 4, 2], ["tanh", "linear"], seed=3)  # again, replayed in torch: one SGD step per batch
+_params = [p for layer in _net.layers[1:-1] for p in layer.params()]
+_leaves = [torch.tensor(p.copy(), requires_grad=True) for p in _params]
+np.random.seed(4)
+call(_net.sgd_epoch, _X, _Y, 0.1, 4)
+for _rows in _batches:
+    _h = torch.tanh(torch.from_numpy(_X[_rows]) @ _leaves[0] + _leaves[1]) @ _leaves[2] + _leaves[3]
+    _loss = -(torch.from_numpy(_Y[_rows]) * torch.log_softmax(_h, dim=1)).sum(dim=1).mean()
+    with torch.no_grad():
+        for _leaf, _grad in zip(_leaves, torch.autograd.grad(_loss, _leaves)):
+            _leaf -= 0.1 * _grad
+for _name, _param, _leaf in zip(("W1", "b1", "W2", "b2"), _params, _leaves):
+    assert_close(_param, _leaf, name=f"{_name} after the epoch (updated in place, step by step)", rtol=1e-7,
+                 atol=1e-10)
 ### BEGIN HIDDEN TESTS
 for _seed, (_sizes, _activations, _output, _n) in enumerate([
         ([4, 5, 3], ["tanh", "linear"], "softmax", 6), ([3, 6, 4, 2], ["sigmoid", "relu", "linear"], "squared", 1),
@@ -1050,7 +1076,15 @@ for _got, _expected, _what in zip((p for layer in _net.layers[1:-1] for p in lay
 
 # %% tags=["tests"] id="test_NeuralNetwork_train" points=1
 """NeuralNetwork.train runs max_epochs epochs and records the loss and errors after each of them."""
-note_hidden_tests()
+_net = torch_network([3, 5, 3], ["tanh", "linear"], "softmax", 4)
+_rng = np.random.default_rng(4)
+_X, _Y = _rng.standard_normal((8, 3)), np.eye(3)[_rng.integers(0, 3, 8)]
+with quiet():
+    _history = call(_net.train, _X, _Y, learning_rate=0.2, max_epochs=2, batch_size=4)
+assert_type(_history, dict, name="what train returns")
+assert_true(len(_history.get("train_loss", [])) == 2, "train(max_epochs=2) should record 2 training losses")
+assert_close(_history["train_loss"][-1], torch_loss(_net, _X, _Y)[0].item(),
+             name="history['train_loss'][-1] (the loss after the last epoch)", rtol=1e-8)
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(500)
 _X, _Y = _rng.standard_normal((16, 3)), np.eye(3)[_rng.integers(0, 3, 16)]
@@ -1086,16 +1120,33 @@ _net = torch_network([4, 5, 3], ["tanh", "sigmoid"], seed=0)
 _X, _Y = np.random.default_rng(0).standard_normal((6, 4)), np.eye(3)[[0, 1, 2, 0, 1, 2]]
 with quiet():
     _errors = call(_net.check_gradients, _X, _Y)
+assert_true(isinstance(_errors, (list, tuple, np.ndarray)), f"check_gradients should return a list of relative errors, "
+                                                            f"got {type(_errors).__name__}")
 assert_equal(len(_errors), 4, name="number of relative errors for 2 dense layers (W and b each)")
 assert_true(max(_errors) < 1e-5, f"check_gradients reports relative errors up to {max(_errors):.2g} for a network "
                                  "whose gradients are right (computed by torch): the bug is in check_gradients")
-### BEGIN HIDDEN TESTS
+
+
 class _DoubledWeightGradient(TorchDense):
     def bprop(self, output_grad):
         input_grad = super().bprop(output_grad)
         self.dW = 2 * self.dW
         return input_grad
 
+
+_net.layers[2] = _DoubledWeightGradient(_net.layers[1], 3, 1.0, TorchActivation("sigmoid"))  # dW twice too large
+with quiet():
+    _errors = call(_net.check_gradients, _X, _Y)
+assert_true(_errors[2] > 1e-2, f"check_gradients does not flag a layer whose dW is twice too large: errors {_errors}")
+# A linear network with the squared loss is quadratic in each parameter: central differences are exact
+# for any step, forward differences are off by epsilon/2 times the second derivative.
+_net = torch_network([3, 4, 2], ["linear", "linear"], "squared", 61)
+_X, _Y = np.random.default_rng(601).standard_normal((4, 3)), np.random.default_rng(602).standard_normal((4, 2))
+with quiet():
+    _errors = np.asarray(call(_net.check_gradients, _X, _Y, epsilon=0.01), dtype=float)
+assert_true(np.all(_errors < 1e-7), f"with epsilon=0.01 on a linear network, central differences are exact, but "
+                                    f"check_gradients reports errors {_errors}: forward differences?")
+### BEGIN HIDDEN TESTS
 
 class _SummedBiasGradient(TorchDense):
     def bprop(self, output_grad):
@@ -1130,15 +1181,13 @@ for _broken, _flagged in ((_DoubledWeightGradient, [2]), (_SummedBiasGradient, [
         _errors = np.asarray(call(_net.check_gradients, _X, _Y), dtype=float)
     assert_true(np.all(_errors[_flagged] > 1e-2),
                 f"check_gradients does not flag a broken layer ({_broken.__name__[1:]}): errors {_errors}")
-# A linear network with the squared loss is quadratic in each parameter: central differences are exact
-# for any step, forward differences are off by epsilon/2 times the second derivative.
-_rng = np.random.default_rng(601)
-_X, _Y = _rng.standard_normal((4, 3)), _rng.standard_normal((4, 2))
-_net = torch_network([3, 4, 2], ["linear", "linear"], "squared", 61)
+_rng = np.random.default_rng(603)
+_X, _Y = _rng.standard_normal((5, 3)), _rng.standard_normal((5, 2))
+_net = torch_network([3, 2, 2], ["linear", "linear"], "squared", 62)
 with quiet():
-    _errors = np.asarray(call(_net.check_gradients, _X, _Y, epsilon=0.01), dtype=float)
-assert_true(np.all(_errors < 1e-7), f"with epsilon=0.01 on a linear network, central differences are exact, but "
-                                    f"check_gradients reports errors {_errors}: forward differences?")
+    _errors = np.asarray(call(_net.check_gradients, _X, _Y, epsilon=0.05), dtype=float)
+assert_true(np.all(_errors < 1e-7), f"with epsilon=0.05 on a linear network, central differences are exact, but "
+                                    f"check_gradients reports errors {_errors}")
 ### END HIDDEN TESTS
 
 # %% [markdown]
