@@ -68,18 +68,18 @@ def test_demo_grades_the_example_class(demo):
     header, rows = parse_table(out)
     exercises = header[2:-2]
     full = rows["(out of)"]
-    assert rows[student("correct")]["total"] == full["total"] == "21"
+    assert rows[student("correct")]["total"] == full["total"] == "18"
     assert all(rows[student("correct")][e] == full[e] for e in exercises)
     assert rows[student("empty")]["total"] == "0"
     for kind in ("invalid_json", "empty_file", "other_lab"):
         row = rows[student(kind)]
         assert row["status"] == "failed" and row["total"] == "failed", kind  # never 0
     for kind in ("mistakes_a", "mistakes_b"):
-        assert 0 < float(rows[student(kind)]["total"]) < 21, kind
+        assert 0 < float(rows[student(kind)]["total"]) < 18, kind
     for kind in ("deleted_test", "edited_test", "stderr_warning"):
-        assert rows[student(kind)]["total"] == "21", kind
+        assert rows[student(kind)]["total"] == "18", kind
     for kind in ("infinite_loop", "kernel_death"):  # the other exercises are still graded
-        assert 0 < float(rows[student(kind)]["total"]) < 21, kind
+        assert 0 < float(rows[student(kind)]["total"]) < 18, kind
     for name in ("exports/grades.csv", "exports/canvas.csv", f"reports/{LAB}/report.md",
                  f"reports/{LAB}/histogram.png"):
         assert (workdir / name).exists(), name

@@ -43,10 +43,10 @@ def course(tmp_path: Path) -> Path:
     outcome("10002", failing=everything).save(tmp_path)
     outcome("10003", failing={"test_weight_shapes_example": MISSING_BIAS, "test_count_weights_example": STUB,
                               "test_weight_shapes_structures": MISSING_BIAS}).save(tmp_path)
-    outcome("10004", "partial", failing={"test_matmul_example": STUB, "test_matmul_random": STUB},
+    outcome("10004", "partial", failing={"test_matmul_values": STUB},
             events=["the cell `matmul` timed out after 10 s"]).save(tmp_path)
     outcome("10007", "failed", reason="invalid JSON").save(tmp_path)
-    outcome("10011", tampered=["test_hadamard_example"], events=["restored edited test cell"]).save(tmp_path)
+    outcome("10011", tampered=["test_hadamard_values"], events=["restored edited test cell"]).save(tmp_path)
     return tmp_path
 
 
@@ -63,15 +63,15 @@ def test_csv_export_has_every_exercise_and_totals(course):
     assert main(["export", "--root", str(course)]) == 0
     rows = read_csv(course / "exports" / "grades.csv")
     by_total = totals(rows)
-    assert by_total["10001"]["score"] == by_total["10001"]["max_score"] == "21"
+    assert by_total["10001"]["score"] == by_total["10001"]["max_score"] == "18"
     assert by_total["10002"]["score"] == "0" and by_total["10002"]["status"] == "graded"
-    assert by_total["10003"]["score"] == "18"
+    assert by_total["10003"]["score"] == "14"
     assert by_total["10004"]["status"] == "partial: the cell `matmul` timed out after 10 s"
     exercises = [r["exercise"] for r in rows if r["student"] == "10001"]
     assert exercises[:2] == ["weight_shapes", "count_weights"] and exercises[-1] == "total"
     assert len(exercises) == 10  # nine exercises in Lab 1, then the total
     weight_shapes = next(r for r in rows if r["student"] == "10003" and r["exercise"] == "weight_shapes")
-    assert (weight_shapes["score"], weight_shapes["max_score"]) == ("0", "2")
+    assert (weight_shapes["score"], weight_shapes["max_score"]) == ("0", "3")
 
 
 def test_csv_export_shows_a_failed_submission_as_failed_not_zero(course):
@@ -85,9 +85,9 @@ def test_canvas_export_is_canvas_gradebook_csv(course):
     with open(course / "exports" / "canvas.csv", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", LAB]
-    assert rows[1][0].strip() == "Points Possible" and rows[1][-1] == "21"
+    assert rows[1][0].strip() == "Points Possible" and rows[1][-1] == "18"
     scores = {row[1]: row[-1] for row in rows[2:]}
-    assert scores == {"10001": "21", "10002": "0", "10003": "18", "10004": "19", "10007": "", "10011": "21"}
+    assert scores == {"10001": "18", "10002": "0", "10003": "14", "10004": "17", "10007": "", "10011": "18"}
     assert not (course / "gradebook.db").exists()  # looking for names must not create a gradebook
 
 
@@ -97,14 +97,14 @@ def test_report_statistics_failures_and_submissions(course, capsys):
     text = (course / "reports" / LAB / "report.md").read_text()
     assert text in printed
     assert "6 submissions: 1 failed, 4 graded, 1 partial" in text
-    assert "| 5 | 15.80 | 19 | 0 | 21 | 21 | 2 | 1 |" in text  # graded, mean, median, min, max, of, full, zero
-    assert "| weight_shapes | 1.20 | 2 | 3 |" in text  # 10002 and 10003 lost both points
+    assert "| 5 | 13.40 | 17 | 0 | 18 | 18 | 2 | 1 |" in text  # graded, mean, median, min, max, of, full, zero
+    assert "| weight_shapes | 1.80 | 3 | 3 |" in text  # 10002 and 10003 lost all three points
     # most frequent failures, grouped by test cell, with counts
     assert "| test_weight_shapes_example | 2 | 1 | NotImplementedError:  |\n" \
            f"|  |  | 1 | {MISSING_BIAS} |" in text
     assert "| test_count_weights_example | 2 | 2 | NotImplementedError:  |" in text
-    assert "| test_matmul_example | 2 | 2 | NotImplementedError:  |" in text
+    assert "| test_matmul_values | 2 | 2 | NotImplementedError:  |" in text
     assert "| 10007 | failed |  | invalid JSON |" in text
-    assert "| 10011 | graded | 21 |  | restored edited test cell | test_hadamard_example |" in text
+    assert "| 10011 | graded | 18 |  | restored edited test cell | test_hadamard_values |" in text
     png = course / "reports" / LAB / "histogram.png"
     assert png.read_bytes().startswith(b"\x89PNG")

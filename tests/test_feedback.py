@@ -68,14 +68,14 @@ def page(root: Path, student: str) -> str:
 
 def test_feedback_shows_scores_messages_code_and_events(course):
     submit(course, "10003", EXAMPLES / "hopper_grace_10003_lab01_fundamentals.ipynb")
-    outcome("10003", "partial", {"test_weight_shapes_example": WRONG, "test_matmul_random": ""},
-            events=["the cell `matmul` timed out after 60 s"], tampered=["test_hadamard_example"]).save(course)
+    outcome("10003", "partial", {"test_weight_shapes_example": WRONG, "test_matmul_values": ""},
+            events=["the cell `matmul` timed out after 60 s"], tampered=["test_hadamard_values"]).save(course)
     assert main(["feedback", LAB, "--root", str(course)]) == 0
     text = html.unescape(page(course, "10003"))
     assert WRONG in text
-    assert "19 / 21" in text  # autograded points: 21, two test cells failed
+    assert "16 / 18" in text  # autograded points: 18, two test cells of 1 point failed
     assert "the cell `matmul` timed out after 60 s" in text
-    assert "test_hadamard_example" in text and "put back" in text
+    assert "test_hadamard_values" in text and "put back" in text
     assert "shapes.append((struct[layer], columns))" not in text  # the reference answer...
     mutant = "struct[layer - 1] + (struct[layer] if recurrent and hidden else 0))"
     assert mutant in text  # ...is not what this student wrote
@@ -106,7 +106,7 @@ def test_feedback_escapes_what_the_student_wrote(course):
     nb = fill_submission(course / "release" / LAB / f"{LAB}.ipynb", course / "source" / LAB / f"{LAB}.ipynb",
                          {"hadamard": "def hadamard(A, B):\n    return '<script>alert(1)</script>' and A * B"})
     submit(course, "20001", nb=nb)
-    outcome("20001", failing={"test_hadamard_random": "CheckFailed: <b>not</b> & 'quoted'"}).save(course)
+    outcome("20001", failing={"test_hadamard_values": "CheckFailed: <b>not</b> & 'quoted'"}).save(course)
     main(["feedback", LAB, "--root", str(course)])
     raw = page(course, "20001")
     assert "<script>" not in raw and "<b>not</b>" not in raw
