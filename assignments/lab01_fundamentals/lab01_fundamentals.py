@@ -87,12 +87,12 @@ def weight_shapes(struct, bias=True, recurrent=False):
 
 # %% tags=["tests"] id="test_weight_shapes_example" points=1
 """weight_shapes gives [(4, 7), (1, 5)] for the worked example, and torch's shapes without bias or recurrence."""
-assert_equal(call(weight_shapes, [2, 4, 1], bias=True, recurrent=True), [(4, 7), (1, 5)],
-             name="weight_shapes([2, 4, 1], True, True)")
+assert_equal(call(weight_shapes, [2, 4, 1], bias=True, recurrent=True), [(4, 7), (1, 5)], name="weight_shapes",
+             inputs={"struct": [2, 4, 1], "bias": True, "recurrent": True})
 _struct = [3, 5, 2]
 assert_equal(call(weight_shapes, _struct, bias=False, recurrent=False),
              [tuple(torch.nn.Linear(a, b, bias=False).weight.shape) for a, b in zip(_struct[:-1], _struct[1:])],
-             name="weight_shapes([3, 5, 2], False, False)")
+             name="weight_shapes", inputs={"struct": _struct, "bias": False, "recurrent": False})
 
 # %% tags=["tests"] id="test_weight_shapes_structures" points=2
 """weight_shapes matches the parameter shapes of an equivalent torch network, for other structures."""
@@ -113,8 +113,8 @@ for _struct in ([2, 4, 1], [3, 5, 2], [10, 20, 30, 4], [1, 1], [784, 100, 10], [
     for _bias in (True, False):
         for _recurrent in (True, False):
             assert_equal(call(weight_shapes, list(_struct), bias=_bias, recurrent=_recurrent),
-                         _torch_weight_shapes(_struct, _bias, _recurrent),
-                         name=f"weight_shapes({_struct}, {_bias}, {_recurrent})")
+                         _torch_weight_shapes(_struct, _bias, _recurrent), name="weight_shapes",
+                         inputs={"struct": _struct, "bias": _bias, "recurrent": _recurrent})
 ### END HIDDEN TESTS
 
 # %% tags=["solution"] id="count_weights"
@@ -138,11 +138,12 @@ def count_weights(struct, bias=True, recurrent=False):
 # Where count_weights calls weight_shapes, it gets the right shapes for these two networks.
 _shapes = {((2, 4, 1), True, True): [(4, 7), (1, 5)], ((3, 5, 2), False, False): [(5, 3), (2, 5)]}
 with substitute({"weight_shapes": lambda struct, bias=True, recurrent=False: _shapes[tuple(struct), bias, recurrent]}):
-    assert_equal(call(count_weights, [2, 4, 1], bias=True, recurrent=True), 33, name="count_weights([2, 4, 1], True, True)")
+    assert_equal(call(count_weights, [2, 4, 1], bias=True, recurrent=True), 33, name="count_weights",
+                 inputs={"struct": [2, 4, 1], "bias": True, "recurrent": True})
     assert_equal(call(count_weights, [3, 5, 2], bias=False, recurrent=False),
                  sum(p.numel() for p in torch.nn.Sequential(torch.nn.Linear(3, 5, bias=False),
                                                              torch.nn.Linear(5, 2, bias=False)).parameters()),
-                 name="count_weights([3, 5, 2], False, False)")
+                 name="count_weights", inputs={"struct": [3, 5, 2], "bias": False, "recurrent": False})
 
 # %% tags=["tests"] id="test_count_weights_structures" points=1
 """count_weights equals the number of parameters of an equivalent torch network, for other structures."""
@@ -166,8 +167,8 @@ for _struct in ([2, 4, 1], [3, 5, 2], [10, 20, 30, 4], [1, 1], [784, 100, 10], [
         for _recurrent in (True, False):
             with substitute({"weight_shapes": _reference_shapes}):
                 _got = call(count_weights, list(_struct), bias=_bias, recurrent=_recurrent)
-            assert_equal(_got, _torch_count(_struct, _bias, _recurrent),
-                         name=f"count_weights({_struct}, {_bias}, {_recurrent})")
+            assert_equal(_got, _torch_count(_struct, _bias, _recurrent), name="count_weights",
+                         inputs={"struct": _struct, "bias": _bias, "recurrent": _recurrent})
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -316,8 +317,8 @@ for _name, _value, _shape in (("v1", v1, (2, 1)), ("v2", v2, (2, 1)), ("A", A, (
 assert_close(v1, torch.tensor([[1.0], [2.0]]), name="v1")
 assert_close(v2, torch.tensor([[-2.0], [-1.0]]), name="v2")
 assert_close(A, torch.tensor([[1.0, -1.0], [0.0, 1.0]]), name="A")
-assert_close(V[:, 0], v1[:, 0], name="the first column of V (v1)")
-assert_close(V[:, 1], v2[:, 0], name="the second column of V (v2)")
+assert_close(V[:, 0], v1[:, 0], name="V[:, 0] (v1)")
+assert_close(V[:, 1], v2[:, 0], name="V[:, 1] (v2)")
 
 # %% [markdown]
 # ### B2. Elementwise (Hadamard) product (1 point)
@@ -394,7 +395,7 @@ def squared_l2(v1, v2):
 # %% tags=["tests"] id="test_squared_l2_values" points=1
 """squared_l2([3, -1, 2], [1, 1, 1]) is 2^2 + 2^2 + 1^2 = 9; more tests compare it with torch on other vectors."""
 _a, _b = torch.tensor([3.0, -1.0, 2.0]), torch.tensor([1.0, 1.0, 1.0])
-assert_close(call(squared_l2, _a, _b), 9.0, name="squared_l2([3, -1, 2], [1, 1, 1])")
+assert_close(call(squared_l2, _a, _b), 9.0, name="squared_l2(a, b)", inputs={"a": _a, "b": _b})
 ### BEGIN HIDDEN TESTS
 _generator = torch.Generator().manual_seed(3)
 for _shape in ((5,), (3, 1), (10,), (1,)):
@@ -406,7 +407,7 @@ for _shape in ((5,), (3, 1), (10,), (1,)):
 # %% tags=["tests"] id="test_squared_l2_no_norm" points=1
 """squared_l2 gives the right value without calling torch.norm, torch.linalg.norm or torch.dist."""
 _a, _b = torch.tensor([[2.0], [0.5]]), torch.tensor([[1.0], [-0.5]])
-assert_close(call(squared_l2, _a, _b), 2.0, name="squared_l2([[2], [0.5]], [[1], [-0.5]])")
+assert_close(call(squared_l2, _a, _b), 2.0, name="squared_l2(a, b)", inputs={"a": _a, "b": _b})
 assert_not_used(squared_l2, ["torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm", "torch.dist",
                              "np.linalg.norm"])
 
@@ -484,13 +485,13 @@ with unittest.mock.patch.object(torch.autograd, "backward", _spy_backward), \
         unittest.mock.patch.object(torch.autograd, "grad", _spy_grad), \
         substitute({"squared_l2": lambda a, b: torch.linalg.vector_norm(a - b) ** 2}):
     _grads = call(squared_l2_grads, _a, _b)
-assert_true(_calls, "squared_l2_grads: the gradients must come from autograd: make copies of the inputs "
-                    "that require gradients and call y.backward(), instead of writing the formula")
+assert_true(_calls, "squared_l2_grads calls no backward(): let autograd find the gradients\n"
+                    "  (copies of the inputs that require gradients, then y.backward()), not the formula")
 assert_true(isinstance(_grads, (tuple, list)) and len(_grads) == 2,
             f"squared_l2_grads should return two gradients, got {type(_grads).__name__}")
 assert_close(_grads[0], 2 * (_a - _b), name="dy/dv1")
 assert_true(_a.grad is None and not _a.requires_grad,
-            "squared_l2_grads should not change its inputs: work on copies (v.detach().clone())")
+            "squared_l2_grads changed its input v1: work on copies\n  (v.detach().clone().requires_grad_(True))")
 
 # %% [markdown]
 # ### B6. Accumulating gradients (2 points)

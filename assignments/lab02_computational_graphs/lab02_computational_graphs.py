@@ -308,7 +308,7 @@ def _numbers_in(texts):
 def _draw(G, ax=None):
     """draw_graph(G) (or on ax), checked to return an Axes or a Figure; the figure is closed after the checks."""
     drawn = call(draw_graph, G) if ax is None else call(draw_graph, G, ax=ax)
-    assert_type(drawn, (matplotlib.axes.Axes, matplotlib.figure.Figure), name="what draw_graph(G) returns")
+    assert_type(drawn, (matplotlib.axes.Axes, matplotlib.figure.Figure), name="draw_graph(G)")
     return drawn
 
 
@@ -319,9 +319,9 @@ def assert_shapes_drawn(G, drawn, what):
     plt.close("all")
     n_variables = sum(kind == "variable" for _, kind in G.nodes(data="kind"))
     assert_true(counts["o"] == n_variables and counts["s"] == len(G) - n_variables,
-                f"draw_graph({what}): drew {counts['o']} circles and {counts['s']} squares for "
-                f"{n_variables} variables and {len(G) - n_variables} ops: one circle per variable "
-                "(node_shape='o'), one square per op (node_shape='s')")
+                f"draw_graph: {counts['o']} circles, {counts['s']} squares for {n_variables} variables, "
+                f"{len(G) - n_variables} ops\n  ({what}): one circle per variable (node_shape='o'), "
+                "one square per op (node_shape='s')")
 
 
 plt.close("all")
@@ -355,14 +355,13 @@ plt.close("all")
 for _node, _data in _G.nodes(data=True):
     if _data["kind"] == "op":
         assert_true(any(OPS[_data["op"]]["symbol"] in t or _data["op"] in t for t in _texts),
-                    f"draw_graph: no label shows the op {_data['op']!r} of node {_node!r} "
-                    f"(write its symbol {OPS[_data['op']]['symbol']!r}); texts drawn: {_texts}")
+                    f"draw_graph: no label shows the op of node {_node!r}\n  (write its symbol "
+                    f"{OPS[_data['op']]['symbol']!r}); texts drawn: {_texts}")
     else:
-        assert_true(any(_node in t for t in _texts), f"draw_graph: no label shows the variable {_node!r}; "
-                                                     f"texts drawn: {_texts}")
+        assert_true(any(_node in t for t in _texts), f"draw_graph: no label shows the variable {_node!r}\n"
+                                                     f"  texts drawn: {_texts}")
         assert_true(any(abs(n - _data["value"]) <= 0.01 for n in _numbers_in(_texts)),
-                    f"draw_graph: the value {_data['value']} of variable {_node!r} is not written in any label; "
-                    f"texts drawn: {_texts}")
+                    f"draw_graph: the value {_data['value']} of {_node!r} is in no label\n  texts drawn: {_texts}")
 ### BEGIN HIDDEN TESTS
 _G = nx.DiGraph()
 add_variable(_G, "a")
@@ -375,7 +374,7 @@ plt.close("all")
 for _node, _data in _G.nodes(data=True):
     _wanted = (OPS[_data["op"]]["symbol"], _data["op"]) if _data["kind"] == "op" else (_node,)
     assert_true(any(w in t for w in _wanted for t in _texts),
-                f"draw_graph: no label shows {' or '.join(map(repr, _wanted))} (node {_node!r} of a graph of "
+                f"draw_graph: no label shows {' or '.join(map(repr, _wanted))}\n  (node {_node!r} of a graph of "
                 f"neg, exp, div, sub and add)")
 assert_true(any(abs(n - 0.5) <= 0.01 for n in _numbers_in(_texts)),
             "draw_graph: the constant k = 0.5 is drawn without its value")
@@ -386,8 +385,8 @@ assert_true(any(abs(n - 0.5) <= 0.01 for n in _numbers_in(_texts)),
 plt.close("all")
 _edges = _edges_drawn(_draw(build_linear_graph()))
 plt.close("all")
-assert_true(_edges >= 6, f"draw_graph(G) for the worked example (6 edges) drew {_edges} arrows or lines: "
-                         "draw the edges too (nx.draw_networkx_edges)")
+assert_true(_edges >= 6, f"draw_graph: {_edges} arrows or lines for the 6 edges of the worked example\n"
+                         "  draw the edges too (nx.draw_networkx_edges)")
 ### BEGIN HIDDEN TESTS
 _G = nx.DiGraph()
 for _name, _value in (("a", None), ("b", None), ("c", 3.0)):
@@ -399,7 +398,7 @@ add_op(_G, "s", "div", ["z3", "a"], "y")
 _edges = _edges_drawn(_draw(_G))
 plt.close("all")
 assert_true(_edges >= _G.number_of_edges(),
-            f"draw_graph drew {_edges} arrows or lines for a graph of {_G.number_of_edges()} edges")
+            f"draw_graph: {_edges} arrows or lines for a graph of {_G.number_of_edges()} edges")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -475,7 +474,7 @@ _rng = np.random.default_rng(0)
 for _trial in range(6):
     _v = {name: float(x) for name, x in zip(["w0", "x0", "w1", "x1", "w2"], _rng.normal(scale=1.5, size=5))}
     _reference = torch.sigmoid(torch.tensor(_v["w0"] * _v["x0"] + _v["w1"] * _v["x1"] + _v["w2"], dtype=torch.float64))
-    assert_close(_evaluate_in_torch(_G, _v)["f"], _reference, name="f computed by your sigmoid graph", inputs=_v,
+    assert_close(_evaluate_in_torch(_G, _v)["f"], _reference, name="f of your sigmoid graph", inputs=_v,
                  rtol=1e-10)
 ### END HIDDEN TESTS
 
@@ -628,23 +627,25 @@ def random_graph(seed, n_inputs=4, n_ops=12):
 def check_values(G, inputs, reference, what):
     """evaluate_graph(G, inputs) gives every variable the reference value."""
     values = call(evaluate_graph, G, dict(inputs))
-    assert_type(values, dict, name=f"evaluate_graph on {what}")
+    assert_type(values, dict, name="evaluate_graph(G, values)")
     for node, kind in G.nodes(data="kind"):
         if kind == "variable":
-            assert_true(node in values, f"evaluate_graph on {what}: no value for {node!r} "
-                                        "(return every variable, inputs and constants too)")
-            assert_close(values[node], reference[node], name=f"value of {node!r} ({what})", rtol=1e-6, atol=1e-9)
+            assert_true(node in values, f"evaluate_graph: no value for {node!r}\n  graph: {what}; "
+                                        "return every variable, inputs and constants too")
+            assert_close(values[node], reference[node], name=f"value of {node!r}", rtol=1e-6, atol=1e-9,
+                         inputs={"graph": what})
 
 
 def check_gradients(G, values, reference, what):
     """backward_graph(G, values) gives every variable the reference gradient."""
     grads = call(backward_graph, G, dict(values))
-    assert_type(grads, dict, name=f"backward_graph on {what}")
+    assert_type(grads, dict, name="backward_graph(G, values)")
     for node, kind in G.nodes(data="kind"):
         if kind == "variable":
-            assert_true(node in grads, f"backward_graph on {what}: no gradient for {node!r} "
-                                       "(return every variable, inputs and constants too)")
-            assert_close(grads[node], reference[node], name=f"d(sink)/d{node} ({what})", rtol=1e-6, atol=1e-9)
+            assert_true(node in grads, f"backward_graph: no gradient for {node!r}\n  graph: {what}; "
+                                       "return every variable, inputs and constants too")
+            assert_close(grads[node], reference[node], name=f"d(sink)/d{node}", rtol=1e-6, atol=1e-9,
+                         inputs={"graph": what})
 
 
 def check_number(value, digest, name, tolerance=1e-3):
@@ -682,7 +683,7 @@ add_variable(_D, "d")
 _D.add_edge("sub1", "d")
 _values = call(evaluate_graph, _D, {"a": 5.0, "b": 2.0})
 assert_true(isinstance(_values, dict) and "d" in _values, "evaluate_graph: no value for 'd'")
-assert_close(_values["d"], 3.0, name="d = a - b (operands ordered by arg)")
+assert_close(_values["d"], 3.0, name="d = a - b (operands by arg)")
 # y = 3 * x with the constant 3, evaluated for x = 1 and then x = 2 (values from the arguments, not stored in G).
 _C = nx.DiGraph()
 add_variable(_C, "x")
@@ -813,8 +814,8 @@ _rng = np.random.default_rng(3)
 for _trial in range(5):
     _v = {name: float(x) for name, x in zip(["w1", "x1", "w2", "x2"], _rng.normal(size=4))}
     _f = torch.exp(-torch.tensor(_v["w1"] * _v["x1"] + _v["w2"] * _v["x2"], dtype=torch.float64))
-    assert_close(_value_in_torch(_G, "f", _v), _f, name="f computed by your error graph", inputs=_v, rtol=1e-10)
-    assert_close(_value_in_torch(_G, "e", _v), _f - 1.0, name="e computed by your error graph", inputs=_v,
+    assert_close(_value_in_torch(_G, "f", _v), _f, name="f of your error graph", inputs=_v, rtol=1e-10)
+    assert_close(_value_in_torch(_G, "e", _v), _f - 1.0, name="e of your error graph", inputs=_v,
                  rtol=1e-10, atol=1e-12)
 ### END HIDDEN TESTS
 
@@ -1069,8 +1070,8 @@ for _i, (_name, _grad) in enumerate(zip(("de_dw1", "de_dw2"), _grads)):
     _up, _down = list(_point), list(_point)
     _up[2 * _i] += _h
     _down[2 * _i] -= _h
-    assert_close(_grad, (_e(*_up) - _e(*_down)) / (2 * _h), name=f"{_name} at w1=0.7, x1=-0.5, w2=0.2, x2=1.1",
-                 rtol=1e-5)
+    assert_close(_grad, (_e(*_up) - _e(*_down)) / (2 * _h), name=_name, rtol=1e-5,
+                 inputs={"w1": 0.7, "x1": -0.5, "w2": 0.2, "x2": 1.1, "f_star": 1.0})
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(8)
 _points = [(0.1, 0.3, -0.2, 0.4, 1.0)] + [tuple(_rng.normal(size=4)) + (float(_rng.uniform(-1, 2)),) for _ in range(4)]
@@ -1079,8 +1080,8 @@ for _w1, _x1, _w2, _x2, _f_star in _points:
     _f = np.exp(-(_w1 * _x1 + _w2 * _x2))  # de/dw = de/df * df/du * du/dw = 1 * (-f) * x
     _got = call(error_grads_torch, _w1, _x1, _w2, _x2, _f_star)
     _inputs = {"w1": _w1, "x1": _x1, "w2": _w2, "x2": _x2, "f_star": _f_star}
-    assert_close(_got[0], -_x1 * _f, name="de/dw1 from error_grads_torch", inputs=_inputs, rtol=1e-5, atol=1e-8)
-    assert_close(_got[1], -_x2 * _f, name="de/dw2 from error_grads_torch", inputs=_inputs, rtol=1e-5, atol=1e-8)
+    assert_close(_got[0], -_x1 * _f, name="de/dw1", inputs=_inputs, rtol=1e-5, atol=1e-8)
+    assert_close(_got[1], -_x2 * _f, name="de/dw2", inputs=_inputs, rtol=1e-5, atol=1e-8)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_error_grads_torch_autograd" points=1
@@ -1104,14 +1105,14 @@ def _spy_grad(*args, **kwargs):
 with unittest.mock.patch.object(torch.autograd, "backward", _spy_backward), \
         unittest.mock.patch.object(torch.autograd, "grad", _spy_grad):
     _got = call(error_grads_torch, 0.7, -0.5, 0.2, 1.1, 1.0)
-assert_true(_calls, "error_grads_torch: the gradients must come from autograd: make w1 and w2 tensors with "
-                    "requires_grad=True and call e.backward(), instead of writing the derivative yourself")
+assert_true(_calls, "error_grads_torch calls no backward(): let autograd find the gradients\n"
+                    "  (w1 and w2 tensors with requires_grad=True, then e.backward()), not the derivative")
 assert_true(isinstance(_got, (tuple, list)) and len(_got) == 2,
             f"error_grads_torch must return two gradients, got {type(_got).__name__}")
 ### BEGIN HIDDEN TESTS
 _f = np.exp(-(0.7 * -0.5 + 0.2 * 1.1))
-assert_close(_got[0], 0.5 * _f, name="de/dw1 at w1=0.7, x1=-0.5, w2=0.2, x2=1.1", rtol=1e-5)
-assert_close(_got[1], -1.1 * _f, name="de/dw2 at w1=0.7, x1=-0.5, w2=0.2, x2=1.1", rtol=1e-5)
+assert_close(_got[0], 0.5 * _f, name="de/dw1", rtol=1e-5, inputs={"w1": 0.7, "x1": -0.5, "w2": 0.2, "x2": 1.1})
+assert_close(_got[1], -1.1 * _f, name="de/dw2", rtol=1e-5, inputs={"w1": 0.7, "x1": -0.5, "w2": 0.2, "x2": 1.1})
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -733,34 +733,36 @@ def _train_and_record(seed, n=10, batch_size=4, epochs=2):
 _steps = []
 _seen, _model = _train_and_record(seed=0)
 _sizes = [len(rows) for rows, _ in _seen]
-assert_equal(_sizes, [4, 4, 2, 4, 4, 2], name="batch sizes of 2 epochs, 10 examples, batch_size=4")
+assert_equal(_sizes, [4, 4, 2, 4, 4, 2], name="batch sizes",
+             inputs={"N": 10, "batch_size": 4, "epochs": 2})
 for _rows, _given in _seen:
     assert_equal(_given, len(_rows), name="the batch_size given to back_prop (the size of that batch)")
 _epochs = [sum((rows for rows, _ in _seen[3 * e:3 * e + 3]), []) for e in range(2)]
 for _e, _order in enumerate(_epochs):
     assert_equal(sorted(_order), list(range(10)), name=f"the examples seen in epoch {_e + 1} (each once)")
 assert_true(_epochs[0] != list(range(10)) and _epochs[0] != _epochs[1],
-            f"train: the examples come in the order {_epochs[0]}, then {_epochs[1]}: shuffle them "
-            "(self.rng.permutation) at the start of every epoch")
+            f"train: no new random order in each epoch: {_epochs[0]}, then {_epochs[1]}\n"
+            "  shuffle the examples (self.rng.permutation) at the start of every epoch")
 assert_close(_model.weights[0], np.full((4, 5), 6.0),
              name="self.weights after 6 steps of a back_prop that adds 1 (store what back_prop returns)")
 np.random.seed(1)  # NumPy's global generator in another state: the order must not change
 _again, _ = _train_and_record(seed=0)
-assert_true(_again == _seen, "train: two models with the same seed saw the examples in different orders: "
-                             "shuffle with self.rng (not NumPy's global generator)")
+assert_true(_again == _seen, "train: two models with the same seed, two orders of the examples\n"
+                             "  shuffle with self.rng (not NumPy's global generator)")
 ### BEGIN HIDDEN TESTS
 np.random.seed(1)
 _first, _ = _train_and_record(seed=5, n=13, batch_size=5, epochs=3)
 np.random.seed(2)
 _again, _ = _train_and_record(seed=5, n=13, batch_size=5, epochs=3)
 _other, _ = _train_and_record(seed=6, n=13, batch_size=5, epochs=3)
-assert_equal([len(rows) for rows, _ in _first], [5, 5, 3] * 3, name="batch sizes of 3 epochs, 13 examples, batch_size=5")
-assert_true(_first == _again, "train: two models with the same seed saw the examples in different orders: "
-                              "shuffle with self.rng (not NumPy's global generator)")
-assert_true(_first != _other, "train: models with different seeds saw the examples in the same order: "
-                              "shuffle with self.rng")
+assert_equal([len(rows) for rows, _ in _first], [5, 5, 3] * 3, name="batch sizes",
+             inputs={"N": 13, "batch_size": 5, "epochs": 3})
+assert_true(_first == _again, "train: two models with the same seed, two orders of the examples\n"
+                              "  shuffle with self.rng (not NumPy's global generator)")
+assert_true(_first != _other, "train: two seeds, one order of the examples\n  shuffle with self.rng")
 _seen, _ = _train_and_record(seed=0, n=7, batch_size=7, epochs=2)
-assert_equal([len(rows) for rows, _ in _seen], [7, 7], name="batch sizes with batch_size = N (one batch per epoch)")
+assert_equal([len(rows) for rows, _ in _seen], [7, 7], name="batch sizes",
+             inputs={"N": 7, "batch_size": 7, "epochs": 2})
 _seen, _ = _train_and_record(seed=0, n=5, batch_size=1, epochs=1)
 assert_equal(sorted(sum((rows for rows, _ in _seen), [])), list(range(5)), name="examples seen with batch_size=1")
 ### END HIDDEN TESTS

@@ -398,7 +398,8 @@ assert_close(np.mean(_W), 0.0, name="mean of W", atol=0.002)
 assert_equal(_layer.output_size()[-1], 200, name="output_size()[-1] of a layer with 200 units")
 _b[...] = 1.5  # the network updates parameters in place, so fprop must see the change
 assert_close(call(_layer.fprop, np.zeros((2, 300))), np.full((2, 200), 1.5),
-             name="fprop after setting params()[1] (b) to 1.5 in place (does params() return copies?)")
+             name="fprop with b set to 1.5 in place",
+             inputs={"hint": "does params() return copies?"})
 np.random.seed(13)
 _other = call(FullyConnectedLayer, _layer, 7, 2.0, TorchActivation("tanh"))  # input size from the previous layer
 assert_shape(call(_other.params)[0], (200, 7), name="W of a layer with 7 units after a layer of 200 units")
@@ -1009,9 +1010,10 @@ _order = np.random.permutation(10)
 np.random.seed(4)
 call(_net.sgd_epoch, _X, _Y, 0.1, 4)
 _batches = [batch[:, 0].astype(int).tolist() for batch in _net.layers[1].batches]
-assert_equal([len(batch) for batch in _batches], [4, 4, 2], name="batch sizes of an epoch of 10 examples, batch_size=4")
+assert_equal([len(batch) for batch in _batches], [4, 4, 2], name="batch sizes",
+             inputs={"N": 10, "batch_size": 4})
 assert_equal(sum(_batches, []), _order.tolist(),
-             name="the examples in the order sgd_epoch used them, after np.random.seed(4)")
+             name="order of the examples after np.random.seed(4)")
 _net = torch_network([3, 4, 2], ["tanh", "linear"], seed=3)  # again, replayed in torch: one SGD step per batch
 _params = [p for layer in _net.layers[1:-1] for p in layer.params()]
 _leaves = [torch.tensor(p.copy(), requires_grad=True) for p in _params]
@@ -1058,8 +1060,9 @@ for _epoch, _seed in enumerate((7, 8)):
     np.random.seed(_seed)
     call(_net.sgd_epoch, _X, _Y, 0.5, 5)
     _seen = [batch[:, 0].astype(int).tolist() for batch in _net.layers[1].batches[3 * _epoch:]]
-    assert_equal([len(batch) for batch in _seen], [5, 5, 3], name="batch sizes of an epoch of 13 examples, batch_size=5")
-    assert_equal(sum(_seen, []), _order.tolist(), name=f"the order of the examples after np.random.seed({_seed})")
+    assert_equal([len(batch) for batch in _seen], [5, 5, 3], name="batch sizes",
+                 inputs={"N": 13, "batch_size": 5})
+    assert_equal(sum(_seen, []), _order.tolist(), name=f"order of the examples after np.random.seed({_seed})")
 _leaves = [torch.tensor(p, requires_grad=True) for p in _start]
 for _batch in _net.layers[1].batches:
     _rows = _batch[:, 0].astype(int)
@@ -1123,8 +1126,8 @@ with quiet():
 assert_true(isinstance(_errors, (list, tuple, np.ndarray)), f"check_gradients should return a list of relative errors, "
                                                             f"got {type(_errors).__name__}")
 assert_equal(len(_errors), 4, name="number of relative errors for 2 dense layers (W and b each)")
-assert_true(max(_errors) < 1e-5, f"check_gradients reports relative errors up to {max(_errors):.2g} for a network "
-                                 "whose gradients are right (computed by torch): the bug is in check_gradients")
+assert_true(max(_errors) < 1e-5, f"check_gradients: errors up to {max(_errors):.2g} for right gradients\n"
+                                 "  the network's gradients come from torch: the bug is in check_gradients")
 
 
 class _DoubledWeightGradient(TorchDense):
@@ -1137,15 +1140,15 @@ class _DoubledWeightGradient(TorchDense):
 _net.layers[2] = _DoubledWeightGradient(_net.layers[1], 3, 1.0, TorchActivation("sigmoid"))  # dW twice too large
 with quiet():
     _errors = call(_net.check_gradients, _X, _Y)
-assert_true(_errors[2] > 1e-2, f"check_gradients does not flag a layer whose dW is twice too large: errors {_errors}")
+assert_true(_errors[2] > 1e-2, f"check_gradients misses a dW twice too large\n  errors: {_errors}")
 # A linear network with the squared loss is quadratic in each parameter: central differences are exact
 # for any step, forward differences are off by epsilon/2 times the second derivative.
 _net = torch_network([3, 4, 2], ["linear", "linear"], "squared", 61)
 _X, _Y = np.random.default_rng(601).standard_normal((4, 3)), np.random.default_rng(602).standard_normal((4, 2))
 with quiet():
     _errors = np.asarray(call(_net.check_gradients, _X, _Y, epsilon=0.01), dtype=float)
-assert_true(np.all(_errors < 1e-7), f"with epsilon=0.01 on a linear network, central differences are exact, but "
-                                    f"check_gradients reports errors {_errors}: forward differences?")
+assert_true(np.all(_errors < 1e-7), f"check_gradients: errors {np.max(_errors):.2g} for a linear network\n"
+                                    "  central differences are exact there, even with epsilon = 0.01: forward differences?")
 ### BEGIN HIDDEN TESTS
 
 class _SummedBiasGradient(TorchDense):
@@ -1168,7 +1171,8 @@ _saved = [p.copy() for layer in _net.layers[1:-1] for p in layer.params()]
 with quiet():
     _errors = np.asarray(call(_net.check_gradients, _X, _Y), dtype=float)
 assert_shape(_errors, (4,), name="the relative errors of a network with 2 dense layers")
-assert_true(np.all(_errors < 1e-5), f"check_gradients reports errors {_errors} on a correct network (expected < 1e-5)")
+assert_true(np.all(_errors < 1e-5), f"check_gradients: errors {np.max(_errors):.2g} for right gradients\n"
+                                    f"  (expected below 1e-5): {_errors}")
 for _i, _p in enumerate(p for layer in _net.layers[1:-1] for p in layer.params()):
     assert_close(_p, _saved[_i], name=f"parameter array {_i} after check_gradients (it must put every value back)",
                  rtol=0, atol=1e-12)
@@ -1180,14 +1184,14 @@ for _broken, _flagged in ((_DoubledWeightGradient, [2]), (_SummedBiasGradient, [
     with quiet():
         _errors = np.asarray(call(_net.check_gradients, _X, _Y), dtype=float)
     assert_true(np.all(_errors[_flagged] > 1e-2),
-                f"check_gradients does not flag a broken layer ({_broken.__name__[1:]}): errors {_errors}")
+                f"check_gradients misses a broken layer ({_broken.__name__[1:]})\n  errors: {_errors}")
 _rng = np.random.default_rng(603)
 _X, _Y = _rng.standard_normal((5, 3)), _rng.standard_normal((5, 2))
 _net = torch_network([3, 2, 2], ["linear", "linear"], "squared", 62)
 with quiet():
     _errors = np.asarray(call(_net.check_gradients, _X, _Y, epsilon=0.05), dtype=float)
-assert_true(np.all(_errors < 1e-7), f"with epsilon=0.05 on a linear network, central differences are exact, but "
-                                    f"check_gradients reports errors {_errors}")
+assert_true(np.all(_errors < 1e-7), f"check_gradients: errors {np.max(_errors):.2g} for a linear network\n"
+                                    "  central differences are exact there, even with epsilon = 0.05")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1284,7 +1288,7 @@ assert_true(len(_net.layers) == 4 and isinstance(_net.layers[0], InputLayer),
 _shapes = [tuple(p.shape) for layer in _net.layers if isinstance(layer, Parameterized) for p in layer.params()]
 assert_equal(_shapes, [(784, 32), (32,), (32, 10), (10,)], name="parameter shapes of build_mnist_network(n_hidden=32)")
 assert_equal([layer.activation_fun.name for layer in _net.layers[1:3]], ["relu", "linear"],
-             name="the activations of the hidden and the output layer")
+             name="activations (hidden, output)")
 assert_true(isinstance(_net.layers[-1], TorchSoftmaxOutput), "the last layer should be a SoftmaxOutput")
 ### BEGIN HIDDEN TESTS
 for _n_hidden in (7, 256):

@@ -555,30 +555,30 @@ def _sgd_calls(seed, n=12, epochs=2, lr=0.5):
 _calls = []
 _seen = _sgd_calls(seed=0)
 assert_true(all(len(x) == 1 for x, _ in _seen),
-            f"train_loop called gradient_nn with batches of {sorted({len(x) for x, _ in _seen})} examples: "
-            "take one SGD step per example (X[n:n + 1])")
+            f"train_loop gave gradient_nn batches of {sorted({len(x) for x, _ in _seen})} examples\n"
+            "  take one SGD step per example (X[n:n + 1])")
 _order = [int(x[0, 0]) for x, _ in _seen]
 assert_equal(len(_order), 24, name="the number of SGD steps in 2 epochs of 12 examples")
 assert_true(sorted(_order[:12]) == list(range(12)) and sorted(_order[12:]) == list(range(12)),
-            f"train_loop: each epoch should visit every example once; it visited {_order[:12]}, then {_order[12:]}")
+            f"train_loop: not every example once per epoch\n  it visited {_order[:12]}, then {_order[12:]}")
 assert_true(_order[:12] != list(range(12)) and _order[:12] != _order[12:],
-            f"train_loop: the examples come in the order {_order[:12]}, then {_order[12:]}: shuffle them "
-            "(np.random.permutation) at every epoch")
+            f"train_loop: no new random order in each epoch: {_order[:12]}, then {_order[12:]}\n"
+            "  shuffle the examples (np.random.permutation) at every epoch")
 for (_, _before), (_, _after) in zip(_seen, _seen[1:]):
     for _name, _p0, _p1, _scale in zip(("Wi", "bi", "Wo", "bo"), _before, _after, (1e-3, 2e-3, 3e-3, 4e-3)):
         assert_close(_p1, _p0 - 0.5 * _scale, name=f"{_name} after one SGD step (lr 0.5) with gradient {_scale:g}",
                      rtol=1e-9, atol=1e-12)
 _again = _sgd_calls(seed=0)
 assert_true([int(x[0, 0]) for x, _ in _again] == _order and np.array_equal(_again[0][1][0], _seen[0][1][0]),
-            "train_loop: two runs after np.random.seed(0) differ: draw the initial weights and the order of the "
-            "examples from NumPy's global generator (np.random.randn, np.random.permutation)")
+            "train_loop: two runs after np.random.seed(0) differ\n  draw the initial weights and the order of "
+            "the examples from NumPy's global generator (np.random.randn, np.random.permutation)")
 assert_true(np.std(_seen[0][1][0]) > 0 and np.std(_seen[0][1][2]) > 0, "train_loop: start the weights at random values")
 ### BEGIN HIDDEN TESTS
 _first, _again, _other = _sgd_calls(seed=3, n=9, epochs=3), _sgd_calls(seed=3, n=9, epochs=3), _sgd_calls(seed=4, n=9, epochs=3)
 _orders = [[int(x[0, 0]) for x, _ in calls] for calls in (_first, _again, _other)]
 assert_true(_orders[0] == _orders[1] and all(np.array_equal(a, b) for (_, pa), (_, pb) in zip(_first, _again)
                                             for a, b in zip(pa, pb)),
-            "train_loop: two runs after the same np.random.seed differ: draw the initial weights and the order of "
+            "train_loop: two runs after the same np.random.seed differ\n  draw the initial weights and the order of "
             "the examples from NumPy's global generator (np.random.randn, np.random.permutation)")
 assert_true(_orders[0] != _orders[2], "train_loop: runs after different seeds visit the examples in the same order")
 _, _initial = _first[0]
@@ -597,8 +597,8 @@ for _seed in (0,):
         _train_err, _val_err = call(train_loop, _X[:150], _signs[:150], _X[150:], _signs[150:], h=6, lr=0.1,
                                     vis=False, n_epochs=5)
     assert_true(_train_err[-1] < 0.1 and _val_err[-1] < 0.15,
-                f"train_loop should separate two well-separated blobs within 5 epochs (H = 6, lr = 0.1); "
-                f"final training error {_train_err[-1]:.2f}, validation error {_val_err[-1]:.2f}")
+                f"train_loop: training error {_train_err[-1]:.2f} on two easy blobs\n  after 5 epochs (H = 6, "
+                f"lr = 0.1) it should be below 0.1 (validation error {_val_err[-1]:.2f})")
 ### BEGIN HIDDEN TESTS
 for _seed in (1,):
     np.random.seed(_seed)
@@ -606,8 +606,8 @@ for _seed in (1,):
         _train_err, _val_err = call(train_loop, _X[:150], _signs[:150], _X[150:], _signs[150:], h=6, lr=0.1,
                                     vis=False, n_epochs=5)
     assert_true(_train_err[-1] < 0.1 and _val_err[-1] < 0.15,
-                f"train_loop should separate two well-separated blobs within 5 epochs (H = 6, lr = 0.1); "
-                f"final training error {_train_err[-1]:.2f}, validation error {_val_err[-1]:.2f}")
+                f"train_loop: training error {_train_err[-1]:.2f} on two easy blobs\n  after 5 epochs (H = 6, "
+                f"lr = 0.1) it should be below 0.1 (validation error {_val_err[-1]:.2f})")
 np.random.seed(2)
 with substitute({"gradient_nn": torch_gradient_nn, "nnet_forward_logloss": torch_forward_logloss}), quiet():
     _train_err, _val_err = call(train_loop, Xtr[:100], Ytr[:100], Xval[:100], Yval[:100], h=5, lr=0.0, vis=False,

@@ -124,13 +124,13 @@ def _record(window):
 _x = np.arange(30, dtype=float).reshape(5, 6)
 call(convolve, _record, _x)
 _shapes = sorted({w.shape for w in _windows})
-assert_true(_shapes == [(3, 3)], f"convolve(fn, x) with the default size=3 gave fn windows of shape(s) {_shapes}; "
-                                 "expected only (3, 3)")
+assert_true(_shapes == [(3, 3)], f"convolve(fn, x) gave fn windows of shape(s) {_shapes}\n"
+                                 "  expected only (3, 3) (the default size)")
 _expected = {_x[i:i + 3, j:j + 3].tobytes() for i in range(3) for j in range(4)}
 _given = {w.tobytes() for w in _windows}
-assert_true(_given == _expected, f"convolve(fn, x) for x of shape (5, 6) gave fn {len(_given)} different windows, "
-                                 f"{len(_given - _expected)} of them not 3x3 windows of x, and left out "
-                                 f"{len(_expected - _given)} of its 12 windows (check the row and column ranges)")
+assert_true(_given == _expected, f"convolve(fn, x): {len(_given & _expected)} of the 12 windows of x (5, 6)\n"
+                                 f"  it gave fn {len(_given - _expected)} windows that are not 3x3 windows of x and "
+                                 f"left out {len(_expected - _given)} (check the row and column ranges)")
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(2)
 for _shape, _size in (((6, 8), 3), ((9, 5), 2), ((7, 7), 4)):
@@ -189,12 +189,12 @@ _rng = np.random.default_rng(0)
 _images, _kernels = _rng.standard_normal((5, 3, 24, 24)), _rng.standard_normal((16, 3, 5, 5))
 _out = call(my_convolution, _images, _kernels)
 assert_type(_out, (np.ndarray, torch.Tensor), name="my_convolution(images, kernels)")
-assert_shape(_out, (5, 16, 20, 20), name="my_convolution for (5, 3, 24, 24), (16, 3, 5, 5)")
+assert_shape(_out, (5, 16, 20, 20), name="my_convolution(images, kernels)")
 assert_close(_out, torch.conv2d(torch.from_numpy(_images), torch.from_numpy(_kernels)).numpy(),
              name="my_convolution(images, kernels)", rtol=1e-5, atol=1e-5)
 _images, _kernels = _rng.standard_normal((2, 2, 6, 7)), _rng.standard_normal((3, 2, 2, 3))
 _out = call(my_convolution, _images, _kernels)
-assert_shape(_out, (2, 3, 5, 5), name="my_convolution for (2, 2, 6, 7), (3, 2, 2, 3)")
+assert_shape(_out, (2, 3, 5, 5), name="my_convolution, 2x3 kernels")
 assert_close(_out, torch.conv2d(torch.from_numpy(_images), torch.from_numpy(_kernels)).numpy(),
              name="my_convolution, 2x3 kernels", rtol=1e-5, atol=1e-5)
 
@@ -211,7 +211,7 @@ _cases = (((2, 4, 9, 11), (3, 4, 3, 2)),   # non-square input and kernel (KH != 
 for _x_shape, _w_shape in _cases:
     _x, _w = _rng.standard_normal(_x_shape), _rng.standard_normal(_w_shape)
     _reference = torch.conv2d(torch.from_numpy(_x), torch.from_numpy(_w)).numpy()
-    _label = f"my_convolution for {_x_shape} and {_w_shape}"
+    _label = f"my_convolution, {_x_shape} and {_w_shape}"
     _out = call(my_convolution, _x, _w)
     assert_type(_out, (np.ndarray, torch.Tensor), name=_label)
     assert_shape(_out, _reference.shape, name=_label)
@@ -228,7 +228,7 @@ for _dtype, _scale in ((np.float32, 1.0), (np.float64, 1.0), (np.float64, 1e3), 
     _w = _rng.standard_normal((5, 3, 4, 3)).astype(_dtype)
     # The reference in float64 from the very same numbers; float32 rounding stays well within tolerance.
     _reference = torch.conv2d(torch.from_numpy(_x.astype(np.float64)), torch.from_numpy(_w.astype(np.float64))).numpy()
-    _label = f"my_convolution for {np.dtype(_dtype).name} input of scale {_scale:g}"
+    _label = f"my_convolution, {np.dtype(_dtype).name}, scale {_scale:g}"
     _out = call(my_convolution, _x, _w)
     assert_shape(_out, _reference.shape, name=_label)
     assert_dtype(_out, "float", name=_label)
@@ -240,7 +240,7 @@ for _dtype, _scale in ((np.float32, 1.0), (np.float64, 1.0), (np.float64, 1e3), 
 _rng = np.random.default_rng(3)
 _x, _w = _rng.standard_normal((2, 2, 6, 5)), _rng.standard_normal((3, 2, 3, 3))
 assert_close(call(my_convolution, _x, _w), torch.conv2d(torch.from_numpy(_x), torch.from_numpy(_w)).numpy(),
-             name="my_convolution for (2, 2, 6, 5) and (3, 2, 3, 3)", rtol=1e-5, atol=1e-5)
+             name="my_convolution(x, w)", rtol=1e-5, atol=1e-5)
 assert_not_used(my_convolution, ["torch"])
 
 # %% [markdown]
@@ -358,19 +358,18 @@ for _x_shape, _w_shape, _stride, _padding, _with_bias in _cases:
     _b = _rng.standard_normal(_w_shape[0]) if _with_bias else None
     _reference = F.conv2d(torch.from_numpy(_x), torch.from_numpy(_w), None if _b is None else torch.from_numpy(_b),
                           stride=_stride, padding=_padding).numpy()
-    _label = f"conv2d for x {_x_shape}, w {_w_shape}, {'a bias' if _with_bias else 'b=None'}, " \
-             f"stride={_stride}, padding={_padding}"
+    _label = f"conv2d(x, w, {'b' if _with_bias else 'None'}, {_stride}, {_padding})"
     with substitute({"my_convolution": lambda x, w: F.conv2d(torch.from_numpy(x), torch.from_numpy(w)).numpy()}):
         _out = call(conv2d, _x, _w, _b, stride=_stride, padding=_padding)
     assert_type(_out, (np.ndarray, torch.Tensor), name=_label)
     assert_shape(_out, _reference.shape, name=_label)
-    assert_close(_out, _reference, name=_label, rtol=1e-5, atol=1e-5)
+    assert_close(_out, _reference, name=_label, rtol=1e-5, atol=1e-5, inputs={"x": _x, "w": _w})
 
 _x, _w, _b = (_rng.standard_normal(s).astype(np.float32) for s in ((2, 3, 9, 8), (4, 3, 3, 3), (4,)))
 _reference = F.conv2d(torch.from_numpy(_x), torch.from_numpy(_w), torch.from_numpy(_b), stride=2, padding=1).numpy()
 with substitute({"my_convolution": lambda x, w: F.conv2d(torch.from_numpy(x), torch.from_numpy(w)).numpy()}):
     _out = call(conv2d, _x, _w, _b, stride=2, padding=1)
-assert_close(_out, _reference, rtol=1e-4, atol=1e-4, name="conv2d for float32 x (2, 3, 9, 8), a bias, stride 2, padding 1")
+assert_close(_out, _reference, rtol=1e-4, atol=1e-4, name="conv2d(x, w, b, 2, 1), float32")
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_conv2d_no_torch" points=1
@@ -427,7 +426,7 @@ def _windows_by_scipy(fn, inp, size=3):
 
 _x = np.random.default_rng(0).standard_normal((2, 3, 5, 7)) - 2.0  # mostly negative values
 for _size, _stride in ((2, None), (3, 1), (2, 3)):
-    _label = f"max_pool2d(x, {_size}" + (f", stride={_stride})" if _stride else ")") + " for x (2, 3, 5, 7)"
+    _label = f"max_pool2d(x, {_size}" + (f", stride={_stride})" if _stride else ")")
     with substitute({"convolve": _windows_by_scipy}):
         _out = call(max_pool2d, _x, _size) if _stride is None else call(max_pool2d, _x, _size, _stride)
     assert_type(_out, (np.ndarray, torch.Tensor), name=_label)
@@ -445,7 +444,7 @@ _cases = (((2, 3, 8, 8), 2, None),    # stride defaults to the size
 for _x_shape, _size, _stride in _cases:
     _x = _rng.standard_normal(_x_shape) - 3.0  # mostly negative: a maximum that starts from 0 is wrong
     _reference = F.max_pool2d(torch.from_numpy(_x), _size, stride=_stride).numpy()
-    _label = f"max_pool2d(x, {_size}" + (f", stride={_stride})" if _stride else ")") + f" for x {_x_shape}"
+    _label = f"max_pool2d(x, {_size}" + (f", {_stride})" if _stride else ")") + f", x {_x_shape}"
     with substitute({"convolve": _windows_by_scipy}):
         _out = call(max_pool2d, _x, _size) if _stride is None else call(max_pool2d, _x, _size, _stride)
     assert_type(_out, (np.ndarray, torch.Tensor), name=_label)
@@ -461,7 +460,7 @@ assert_close(_out, F.max_pool2d(torch.from_numpy(_x), 2).numpy(), name="max_pool
 """max_pool2d computes the right values without using torch."""
 _x = np.random.default_rng(5).standard_normal((2, 3, 7, 8))
 assert_close(call(max_pool2d, _x, 3, 2), F.max_pool2d(torch.from_numpy(_x), 3, stride=2).numpy(),
-             name="max_pool2d(x, 3, 2) for x of shape (2, 3, 7, 8)")
+             name="max_pool2d(x, 3, 2)")
 assert_not_used(max_pool2d, ["torch"])
 
 # %% tags=["solution"] id="relu"
