@@ -588,33 +588,34 @@ assert_true(np.std(_initial[0]) > 0 and np.std(_initial[2]) > 0, "train_loop: st
 
 # %% tags=["tests"] id="test_train_loop_learns" points=1
 """train_loop learns an easy problem, and a learning rate of 0 changes nothing."""
-_rng = np.random.default_rng(91)
-_signs = _rng.choice([-1.0, 1.0], size=200)
-_X = _signs[:, None] * np.array([1.5, 1.0]) + 0.4 * _rng.standard_normal((200, 2))
-for _seed in (0,):
-    np.random.seed(_seed)
-    with substitute({"gradient_nn": torch_gradient_nn, "nnet_forward_logloss": torch_forward_logloss}), quiet():
-        _train_err, _val_err = call(train_loop, _X[:150], _signs[:150], _X[150:], _signs[150:], h=6, lr=0.1,
-                                    vis=False, n_epochs=5)
-    assert_true(_train_err[-1] < 0.1 and _val_err[-1] < 0.15,
-                f"train_loop: training error {_train_err[-1]:.2f} on two easy blobs\n  after 5 epochs (H = 6, "
-                f"lr = 0.1) it should be below 0.1 (validation error {_val_err[-1]:.2f})")
+_references = {"gradient_nn": torch_gradient_nn, "nnet_forward_logloss": torch_forward_logloss}
+
+
+def assert_learns_blobs(seed):
+    """Two well-separated blobs: 5 epochs (H = 6, lr = 0.1) after np.random.seed(seed) separate them."""
+    rng = np.random.default_rng(91)
+    signs = rng.choice([-1.0, 1.0], size=200)
+    X = signs[:, None] * np.array([1.5, 1.0]) + 0.4 * rng.standard_normal((200, 2))
+    np.random.seed(seed)
+    with substitute(_references), quiet():
+        train_err, val_err = call(train_loop, X[:150], signs[:150], X[150:], signs[150:], h=6, lr=0.1, vis=False,
+                                  n_epochs=5)
+    assert_true(train_err[-1] < 0.1 and val_err[-1] < 0.15,
+                f"train_loop: training error {train_err[-1]:.2f} on two easy blobs\n  after 5 epochs (H = 6, "
+                f"lr = 0.1) it should be below 0.1 (validation error {val_err[-1]:.2f})")
+
+
+assert_learns_blobs(0)
 ### BEGIN HIDDEN TESTS
-for _seed in (1,):
-    np.random.seed(_seed)
-    with substitute({"gradient_nn": torch_gradient_nn, "nnet_forward_logloss": torch_forward_logloss}), quiet():
-        _train_err, _val_err = call(train_loop, _X[:150], _signs[:150], _X[150:], _signs[150:], h=6, lr=0.1,
-                                    vis=False, n_epochs=5)
-    assert_true(_train_err[-1] < 0.1 and _val_err[-1] < 0.15,
-                f"train_loop: training error {_train_err[-1]:.2f} on two easy blobs\n  after 5 epochs (H = 6, "
-                f"lr = 0.1) it should be below 0.1 (validation error {_val_err[-1]:.2f})")
+assert_learns_blobs(1)
 np.random.seed(2)
-with substitute({"gradient_nn": torch_gradient_nn, "nnet_forward_logloss": torch_forward_logloss}), quiet():
+with substitute(_references), quiet():
     _train_err, _val_err = call(train_loop, Xtr[:100], Ytr[:100], Xval[:100], Yval[:100], h=5, lr=0.0, vis=False,
                                 n_epochs=3)
 assert_true(len(set(np.round(np.asarray(_train_err, dtype=float), 12))) == 1
             and len(set(np.round(np.asarray(_val_err, dtype=float), 12))) == 1,
-            f"with lr = 0 the weights never change, so the errors should stay constant; got {_train_err}, {_val_err}")
+            f"train_loop: errors change with lr = 0\n  the weights never change, so the errors should stay "
+            f"constant; got {_train_err}, {_val_err}")
 ### END HIDDEN TESTS
 
 # %% [markdown]
