@@ -42,6 +42,7 @@ __all__ = [
     "hash_value",
     "assert_hashed",
     "note_hidden_tests",
+    "fixed_parameters",
 ]
 
 SMALL_INPUT = 36  # inputs with at most this many elements are shown in a failure message
@@ -597,3 +598,35 @@ def assert_hashed(actual: Any, digest: str, *, name: str, decimals: int = 4) -> 
 def note_hidden_tests() -> None:
     """Print the line a test cell shows when its checks run only at grading."""
     print("More tests run in this cell when your work is graded.")
+
+
+# ----------------------------------------------------------------------------- models with known weights
+
+
+def fixed_parameters(model: Any) -> Any:
+    """Give every floating parameter and buffer of a torch module values fixed by its shape and kind.
+
+    The values depend only on the tensor's shape and the last part of its name ("weight", "bias",
+    "running_mean", "running_var"), never on the module's attribute names or the order its layers
+    were created in, so two correct models of one architecture compute the same function: a visible
+    test can compare a hash of the output (``assert_hashed``) without showing the computation.
+    Weights are scaled by 1/sqrt(fan-in) to keep activations of order 1; running variances are
+    positive. Goes through ``state_dict``/``load_state_dict`` only; returns the model.
+    """
+    import torch
+
+    fixed = {}
+    for key, value in model.state_dict().items():
+        if not torch.is_tensor(value) or not value.is_floating_point():
+            fixed[key] = value
+            continue
+        kind = key.rsplit(".", 1)[-1]
+        seed = int(hashlib.sha256(f"{kind}{tuple(value.shape)}".encode()).hexdigest()[:8], 16)
+        values = torch.randn(tuple(value.shape), generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+        if value.dim() > 1:
+            values /= float(value[0].numel()) ** 0.5
+        if kind == "running_var":
+            values = values.abs() + 0.5
+        fixed[key] = values.to(value.dtype)
+    model.load_state_dict(fixed)
+    return model
