@@ -154,6 +154,7 @@ _labels = np.array([5, 0, 4, 1, 9, 2, 3, 6, 7, 8, 8, 8])
 close_figures()
 call(plot_first_nine, _images, _labels)
 _summary = figure_summary()
+close_figures()
 _axes = [ax for ax in _summary["axes"] if ax["images"]]
 assert_true(_axes, "plot_first_nine left no image on the current figure: draw with plt.subplots(3, 3) and "
             "imshow, and do not call plt.show() in the function")
@@ -162,7 +163,6 @@ for _k, _ax in enumerate(_axes):
     assert_equal(_ax["images"], 1, name=f"the number of images in subplot {_k}")
     assert_equal(re.findall(r"\d+", _ax["title"]), [str(_labels[_k])],
                  name=f"the numbers in the title of subplot {_k} (its label, {_labels[_k]})")
-close_figures()
 
 # %%
 plot_first_nine(mnist.x_train, mnist.y_train)
@@ -175,7 +175,7 @@ plt.show()
 
 # %%
 if autograder.grading():
-    x_train_all, y_train_all, x_test, y_test = x_train_all[:768], y_train_all[:768], x_test[:256], y_test[:256]
+    x_train_all, y_train_all, x_test, y_test = x_train_all[:512], y_train_all[:512], x_test[:256], y_test[:256]
 n_val = len(x_train_all) // 10
 x_train, y_train = x_train_all[:-n_val], y_train_all[:-n_val]
 x_val, y_val = x_train_all[-n_val:], y_train_all[-n_val:]
@@ -569,6 +569,15 @@ _history = call(fit, _net, _train, _val, 4, torch.optim.SGD(_net.parameters(), l
 assert_true(all(b < a for a, b in zip(_history["loss"], _history["loss"][1:])),
             f"history['loss'] does not decrease with SGD (lr 0.5) on 10 points: {_history['loss']}; does fit "
             "call optimizer.step()?")
+# From fixed float64 weights and data, two epochs give a known history and known weights (through hashes).
+_net = fixed_parameters(nn.Linear(6, 3)).double()
+_x = (torch.arange(60, dtype=torch.float64).reshape(10, 6) * 7 % 13) / 13 - 0.5
+_history = call(fit, _net, DataLoader(TensorDataset(_x, _y), batch_size=4), DataLoader(TensorDataset(_x, _y), batch_size=3),
+                2, torch.optim.SGD(_net.parameters(), lr=0.5), nn.CrossEntropyLoss(), torch.device("cpu"))
+assert_hashed([_history["loss"], _history["accuracy"]], "09d6563c3f62b3da", name="[history['loss'], "
+              "history['accuracy']] for 2 epochs of SGD (lr 0.5) from fixed weights (from the training batches' scores)")
+assert_hashed(_net.weight.detach(), "a1a4ee5bc9c4fb21", name="the weights after fit (one zero_grad, backward and step "
+              "per batch?)")
 
 # %% tags=["tests"] id="test_fit_validation_mode" points=1
 """fit validates in evaluation mode and without gradients: with dropout and lr 0, every epoch validates alike."""
@@ -874,18 +883,18 @@ def adam_step(params, grads, state, lr, betas, eps, t):
     ### END SOLUTION
 
 # %% tags=["tests"] id="test_adam_step_torch" points=2
-"""adam_step matches torch.optim.Adam over 3 steps on two parameter tensors (lr 0.01, default betas and eps)."""
+"""adam_step matches torch.optim.Adam over 3 steps on two parameter tensors (lr 0.01, eps 0.001)."""
 torch.manual_seed(0)
 _params = [torch.randn(3, requires_grad=True), torch.randn(2, 2, requires_grad=True)]
 _reference = [p.detach().clone().requires_grad_(True) for p in _params]
-_optimizer = torch.optim.Adam(_reference, lr=0.01, betas=(0.9, 0.999), eps=1e-8)
+_optimizer = torch.optim.Adam(_reference, lr=0.01, betas=(0.9, 0.999), eps=1e-3)
 _state = {"m": [torch.zeros_like(p) for p in _params], "v": [torch.zeros_like(p) for p in _params]}
 for _t in range(1, 4):
     _grads = [torch.randn_like(p) for p in _params]
     for _q, _g in zip(_reference, _grads):
         _q.grad = _g.clone()
     _optimizer.step()
-    call(adam_step, _params, _grads, _state, 0.01, (0.9, 0.999), 1e-8, _t)
+    call(adam_step, _params, _grads, _state, 0.01, (0.9, 0.999), 1e-3, _t)
     for _k, (_p, _q) in enumerate(zip(_params, _reference)):
         assert_close(_p.detach(), _q.detach(), name=f"params[{_k}] after step t = {_t}, compared with torch.optim.Adam",
                      rtol=1e-5, atol=1e-6)

@@ -291,6 +291,13 @@ _losses = [call(train, _epoch, _net, torch.optim.SGD(_net.parameters(), lr=0.5),
            for _epoch in range(1, 5)]
 assert_true(all(b < a for a, b in zip(_losses, _losses[1:])), f"train's loss does not decrease from epoch to epoch "
             f"with SGD (lr 0.5) on 10 points: {_losses}; does it call optimizer.step()?")
+# From fixed float64 weights and data, one epoch of SGD gives known weights (compared through a hash).
+_net = fixed_parameters(nn.Linear(4, 3)).double()
+_x = (torch.arange(40, dtype=torch.float64).reshape(10, 4) * 7 % 13) / 13 - 0.5
+call(train, 1, _net, torch.optim.SGD(_net.parameters(), lr=0.5), DataLoader(TensorDataset(_x, _y), batch_size=4),
+     torch.device("cpu"))
+assert_hashed(_net.weight.detach(), "e153095b398e801b", name="the weights after one epoch of train (SGD, lr 0.5, "
+              "batches of 4, 4 and 2) from fixed weights: one zero_grad, backward and step per batch?")
 
 # %% tags=["tests"] id="test_train_mode" points=1
 """train switches the network to training mode (a network with dropout left in evaluation mode)."""
@@ -372,10 +379,12 @@ def test(network, loader, device=None):
 # %% tags=["tests"] id="test_test_values" points=1
 """test returns the loss and accuracy of the whole data, for 7 examples in batches of 3, 3 and 1."""
 torch.manual_seed(2)
-_x, _y = torch.randn(7, 4), torch.tensor([0, 1, 2, 0, 1, 2, 1])
+_x = torch.randn(7, 4)
 _net = nn.Linear(4, 3)
 with torch.no_grad():
     _scores = _net(_x)
+_y = _scores.argmax(1)
+_y[4:] = (_y[4:] + 1) % 3  # the first 4 predictions are right, the last 3 wrong
 _result = call(test, _net, DataLoader(TensorDataset(_x, _y), batch_size=3), torch.device("cpu"))
 assert_type(_result, tuple, name="test(...) (return (average loss, accuracy))")
 assert_equal(len(_result), 2, name="the number of values test returns")
