@@ -47,18 +47,27 @@ def _socket_timeout(seconds: float) -> Iterator[None]:
         socket.setdefaulttimeout(old)
 
 
-def _torchvision_mnist(root: Path, download: bool, timeout: float) -> Split | None:
+def _torchvision_sets(name: str, root: Path, download: bool, timeout: float, **options: Any) -> tuple[Any, Any] | None:
+    """torchvision's training and test sets of data set ``name`` ("MNIST", "CIFAR10"), quietly; None if unavailable."""
     try:
-        from torchvision.datasets import MNIST
+        import torchvision.datasets
     except ImportError:
         return None
+    dataset = getattr(torchvision.datasets, name)
     try:
         with _socket_timeout(timeout), open(os.devnull, "w") as sink, \
                 contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            train = MNIST(str(root), train=True, download=download)
-            test = MNIST(str(root), train=False, download=download)
-    except Exception:  # no files and no network (or a partial download): use the bundled digits
+            return (dataset(str(root), train=True, download=download, **options),
+                    dataset(str(root), train=False, download=download, **options))
+    except Exception:  # no files and no network (or a partial download): the caller falls back
         return None
+
+
+def _torchvision_mnist(root: Path, download: bool, timeout: float) -> Split | None:
+    sets = _torchvision_sets("MNIST", root, download, timeout)
+    if sets is None:
+        return None
+    train, test = sets
     return Split(train.data.numpy(), train.targets.numpy().astype(np.int64),
                  test.data.numpy(), test.targets.numpy().astype(np.int64), "torchvision")
 
@@ -110,18 +119,8 @@ class ImageSets:
 
 
 def _torchvision_cifar10(root: Path, download: bool, timeout: float, transform: Callable | None) -> ImageSets | None:
-    try:
-        from torchvision.datasets import CIFAR10
-    except ImportError:
-        return None
-    try:
-        with _socket_timeout(timeout), open(os.devnull, "w") as sink, \
-                contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            train = CIFAR10(str(root), train=True, transform=transform, download=download)
-            test = CIFAR10(str(root), train=False, transform=transform, download=download)
-    except Exception:  # no files and no network (or a partial download): use the stand-in
-        return None
-    return ImageSets(train, test, tuple(train.classes), "torchvision")
+    sets = _torchvision_sets("CIFAR10", root, download, timeout, transform=transform)
+    return None if sets is None else ImageSets(*sets, tuple(sets[0].classes), "torchvision")
 
 
 def load_cifar10(root: str | Path | None = None, download: bool | None = None, timeout: float = 5.0,
