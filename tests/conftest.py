@@ -50,3 +50,11 @@ def fresh_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def notebook_params() -> list:
     return [pytest.param(lab, name, id=f"{lab.id}/{name}", marks=pytest.mark.xdist_group(f"{lab.id}/{name}"))
             for lab in labs(ROOT) for name in lab.notebooks]
+
+
+@pytest.fixture(scope="session")
+def released_lab1(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Lab 1 released once into a gradebook (nbgrader generate_assignment): copy it with released_copy."""
+    from grading_course import make_course
+
+    return make_course(tmp_path_factory.mktemp("released_lab1"))

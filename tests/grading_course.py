@@ -92,3 +92,48 @@ def autograded_points(lab: str = LAB) -> float:
 
     nb = nbformat.read(ROOT / "source" / lab / f"{lab}.ipynb", as_version=4)
     return sum(points(c) for c in nb.cells if is_test_cell(c))
+
+
+def written(folder: Path, how, lab: str = LAB) -> nbformat.NotebookNode:
+    """Correct code; each written answer is ``how(model answer)``."""
+    from autograder.cells import is_manual_cell
+
+    nb = correct(folder, lab)
+    for cell in nb.cells:
+        if is_manual_cell(cell):
+            cell.source = how(cell.source)
+    return nb
+
+
+def record(folder: Path, outcome, written_scores: dict[str, float] | None = None, lab: str = LAB,
+           db_url: str | None = None) -> None:
+    """An outcome written by hand, and its scores in the gradebook as `autograder grade` leaves them:
+    the test cells' auto scores (none for a failed submission); written answers not graded, except
+    ``written_scores`` (grade id -> manual score)."""
+    import warnings
+
+    import sqlalchemy
+    from nbgrader.api import Gradebook
+
+    outcome.save(folder)
+    cells = {c.grade_id: c.score for c in outcome.cells}
+    with warnings.catch_warnings(), Gradebook(db_url or f"sqlite:///{folder / 'gradebook.db'}", "nn-course") as gb:
+        warnings.simplefilter("ignore", sqlalchemy.exc.SAWarning)
+        gb.update_or_create_student(outcome.student)
+        submission = gb.update_or_create_submission(lab, outcome.student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                if grade.cell.cell_type == "code":
+                    grade.auto_score = None if outcome.status == "failed" else cells.get(grade.name, 0.0)
+                    grade.needs_manual_grade = grade.auto_score is None
+                elif grade.name in (written_scores or {}):
+                    grade.manual_score, grade.needs_manual_grade = written_scores[grade.name], False
+        gb.db.commit()
+
+
+def released_copy(template: Path, folder: Path, lab: str = LAB) -> Path:
+    """A course folder holding the released lab and its gradebook (no submissions), copied from ``template``."""
+    for part in ("source", "release"):
+        shutil.copytree(template / part / lab, folder / part / lab)
+    shutil.copy(template / "gradebook.db", folder / "gradebook.db")
+    return folder
