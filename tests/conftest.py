@@ -58,3 +58,12 @@ def released_lab1(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from grading_course import make_course
 
     return make_course(tmp_path_factory.mktemp("released_lab1"))
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small class of Lab 1 graded by `autograder grade` (grading_course.build_graded_class): copy it
+    with copy_course before changing it. Tests using it share the xdist group "graded_class"."""
+    from grading_course import build_graded_class
+
+    return build_graded_class(tmp_path_factory.mktemp("graded_class") / "course")

@@ -137,3 +137,64 @@ def released_copy(template: Path, folder: Path, lab: str = LAB) -> Path:
         shutil.copytree(template / part / lab, folder / part / lab)
     shutil.copy(template / "gradebook.db", folder / "gradebook.db")
     return folder
+
+
+BLANK = "YOUR ANSWER HERE"  # the released text of a written answer
+
+
+def build_graded_class(folder: Path, db_url: str | None = None) -> Path:
+    """Lab 1 released, five submissions graded by `autograder grade`, one failure whose notebook is readable:
+
+    10001 correct, model written answers; 10002 and 10003 correct code, identical written answers cut
+    short; 10004 a mistake, written answers left blank; 10005 correct, but its grading failed (the
+    worker crashed); 10006 invalid JSON. No written answer graded by hand yet.
+    """
+    from nbgrader.api import Gradebook
+
+    from autograder.authoring.examples import first_sentence
+    from autograder.course import nbgrader_config
+    from autograder.grading.engine import GradebookWriter, failed_result, grade_lab, make_task
+    from autograder.grading.sanitize import read_snapshot
+
+    make_course(folder, db_url=db_url)
+    submit(folder, "10001", correct(folder))
+    submit(folder, "10002", written(folder, first_sentence))
+    submit(folder, "10003", written(folder, first_sentence))
+    blank = mutant(folder, 0)
+    for cell in blank.cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade") and cell.cell_type == "markdown":
+            cell.source = BLANK
+    submit(folder, "10004", blank)
+    submit(folder, "10005", correct(folder))
+    submit(folder, "10006", b"{ not json")
+    db_url = db_url or f"sqlite:///{folder / 'gradebook.db'}"
+    grade_lab(LAB, folder, workers=2, db_url=db_url, progress=False)
+    with Gradebook(db_url, "nn-course") as gradebook:
+        snapshot = read_snapshot(gradebook, LAB)
+    task = make_task(folder, LAB, "10005", folder / "submitted" / "10005" / LAB, snapshot, 60, None, [])
+    writer = GradebookWriter(folder, LAB, db_url, nbgrader_config(folder, db_url), snapshot)
+    writer.record(failed_result(task, "the grading worker process crashed twice"))
+    return folder
+
+
+def copy_course(template: Path, folder: Path) -> Path:
+    """A copy of a course folder (its SQLite gradebook too), its nbgrader_config.py pointing at the copy."""
+    shutil.copytree(template, folder, dirs_exist_ok=True)
+    config = folder / "nbgrader_config.py"
+    config.write_text(config.read_text().replace(repr(str(template)), repr(str(folder))))
+    return folder
+
+
+def formgrader_view(folder: Path, db_url: str | None = None, lab: str = LAB) -> tuple[dict, dict]:
+    """What nbgrader's formgrader lists, from the object its handlers ask (nbgrader.apps.api.NbGraderAPI):
+    (student -> submission, student -> notebook submission) for the lab's notebook."""
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    from autograder.course import nbgrader_config
+
+    config = nbgrader_config(folder, db_url or f"sqlite:///{folder / 'gradebook.db'}")
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    submissions = {s["student"]: s for s in api.get_submissions(lab)}
+    notebooks = {n["student"]: n for n in api.get_notebook_submissions(lab, lab)}
+    return submissions, notebooks

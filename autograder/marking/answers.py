@@ -16,6 +16,7 @@ The page, the CSV import and ``make demo`` all save through this function.
 """
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import json
@@ -24,7 +25,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import nbformat
 
@@ -243,14 +244,20 @@ def save_marks(root: Path, lab: str, notebook: str, question_id: str, students: 
     grader's page showed ({"score": ..., "comment": ...}): a different value in the gradebook
     means another grader saved meanwhile; this save still wins, and says (and records) so.
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     from ..course import db_url_or_default
+    from ..reports.results import open_gradebook
 
     grader = grader or getpass.getuser()
     saved: list[SavedMark] = []
     records = []
-    with Gradebook(db_url_or_default(db_url, Path(root)), COURSE_ID) as gradebook:
+    path = log_path(root, lab)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # One save at a time on this machine, from reading the values to recording them, so that the
+    # log's order is the gradebook's (the database orders saves from other machines).
+    with open(path, "a", encoding="utf-8") as log, _locked(log), \
+            open_gradebook(db_url_or_default(db_url, Path(root))) as gradebook:
         try:
             for student in students:
                 try:
@@ -259,11 +266,9 @@ def save_marks(root: Path, lab: str, notebook: str, question_id: str, students: 
                 except MissingEntry:
                     raise MarkError(f"no written answer {notebook}/{question_id} of {student} in {lab}") from None
                 before = {"score": grade.manual_score, "comment": note.manual_comment}
-                value = check_score(score, grade.max_score, f"{question_id} of {student}") if score is not UNSET \
-                    else UNSET
-                if value is not UNSET:
-                    grade.manual_score = value
-                    grade.needs_manual_grade = value is None and grade.auto_score is None
+                if score is not UNSET:
+                    grade.manual_score = check_score(score, grade.max_score, f"{question_id} of {student}")
+                    grade.needs_manual_grade = grade.manual_score is None and grade.auto_score is None
                 if comment is not UNSET:
                     note.manual_comment = comment if comment and comment.strip() else None
                 after = {"score": grade.manual_score, "comment": note.manual_comment}
@@ -276,8 +281,23 @@ def save_marks(root: Path, lab: str, notebook: str, question_id: str, students: 
         except BaseException:
             gradebook.db.rollback()
             raise
-    _record(root, lab, records)
+        # one write call: each line stays whole
+        log.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
     return saved
+
+
+@contextlib.contextmanager
+def _locked(fh: Any) -> Iterator[None]:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: the database still orders the saves
+        yield
+        return
+    fcntl.flock(fh, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _overwritten(before: dict, seen: dict | None, scoring: bool, commenting: bool) -> str:
@@ -297,13 +317,3 @@ def _as_float(value: Any) -> float | None:
 
 def log_path(root: Path, lab: str) -> Path:
     return Path(root) / "marking" / f"{lab}.log"
-
-
-def _record(root: Path, lab: str, records: list[dict]) -> None:
-    """Append every write to the lab's marking log, one JSON line each (one write call: lines stay whole)."""
-    if not records:
-        return
-    path = log_path(root, lab)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))

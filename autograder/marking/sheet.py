@@ -56,7 +56,7 @@ def import_scores(marking: ClassAnswers, path: Path, grader: str | None = None) 
             try:
                 question = marking.find(row["notebook"], row["question"])
                 student = marking.student_of(row["submission"], submissions)
-                score = check_score(row["score"], question.max_score, f"line {line}, {question.grade_id}")
+                score = check_score(row["score"], question.max_score, f"{question.grade_id} of {row['submission']}")
             except MarkError as error:
                 errors.append(f"line {line}: {error}")
                 continue

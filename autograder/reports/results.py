@@ -16,8 +16,10 @@ manual cells are *questions*.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Iterator
 
 import nbformat
 
@@ -138,6 +140,32 @@ class Submission:
         return auto + sum(self.question_score(q) or 0.0 for q in questions)
 
 
+_OPEN: dict[str, Any] = {}  # db url -> nbgrader Gradebook, kept open (opening one costs a few hundred ms)
+KEEP_OPEN = 4
+
+
+@contextlib.contextmanager
+def open_gradebook(db_url: str) -> Iterator[Any]:
+    """nbgrader's Gradebook for ``db_url``, reused across calls in this process.
+
+    Each use starts and ends with a rollback, which also expires every object the session holds:
+    what formgrader, another page or another process wrote meanwhile is read afresh.
+    """
+    from nbgrader.api import Gradebook
+
+    from ..course import COURSE_ID
+
+    gradebook = _OPEN.pop(db_url, None) or Gradebook(db_url, COURSE_ID)
+    _OPEN[db_url] = gradebook  # most recently used last
+    while len(_OPEN) > KEEP_OPEN:
+        _OPEN.pop(next(iter(_OPEN))).close()
+    gradebook.db.rollback()
+    try:
+        yield gradebook
+    finally:
+        gradebook.db.rollback()
+
+
 def gradebook_exists(db_url: str) -> bool:
     """False for a SQLite gradebook file that is not there (opening it would create an empty one)."""
     return not db_url.startswith("sqlite:///") or Path(db_url[len("sqlite:///"):]).exists()
@@ -148,10 +176,8 @@ def read_grades(db_url: str, lab: str) -> dict[str, dict[tuple[str, str], CellGr
 
     Two queries on nbgrader's own tables (its ORM classes), whatever the class size.
     """
-    from nbgrader.api import (Assignment, Comment, Grade, GradeCell, Gradebook, Notebook, SolutionCell, Student,
+    from nbgrader.api import (Assignment, Comment, Grade, GradeCell, Notebook, SolutionCell, Student,
                               SubmittedAssignment, SubmittedNotebook)
-
-    from ..course import COURSE_ID
 
     if not gradebook_exists(db_url):
         return {}
@@ -166,7 +192,7 @@ def read_grades(db_url: str, lab: str) -> dict[str, dict[tuple[str, str], CellGr
                 .filter(Assignment.name == lab))
 
     grades: dict[str, dict[tuple[str, str], CellGrade]] = {}
-    with Gradebook(db_url, COURSE_ID) as gradebook:
+    with open_gradebook(db_url) as gradebook:
         query = gradebook.db.query(Student.id, Notebook.name, GradeCell.name, GradeCell.max_score, Grade.auto_score,
                                    Grade.manual_score, Grade.extra_credit, Grade.needs_manual_grade)
         for student, notebook, name, max_score, auto, manual, extra, needs in of_lab(
@@ -180,7 +206,6 @@ def read_grades(db_url: str, lab: str) -> dict[str, dict[tuple[str, str], CellGr
             grade = grades.get(student, {}).get((notebook, name))
             if grade is not None:
                 grade.comment = manual if manual is not None else auto
-        gradebook.db.rollback()
     return grades
 
 
