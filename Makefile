@@ -33,4 +33,4 @@ bench: $(STAMP) bench-grading
 	$(PY) benchmarks/lab04_conv.py
 
 clean:
-	rm -rf build gradebook.db submitted autograded feedback exports reports
+	rm -rf build gradebook.db submitted autograded feedback exports reports marking
