@@ -198,3 +198,33 @@ def formgrader_view(folder: Path, db_url: str | None = None, lab: str = LAB) -> 
     submissions = {s["student"]: s for s in api.get_submissions(lab)}
     notebooks = {n["student"]: n for n in api.get_notebook_submissions(lab, lab)}
     return submissions, notebooks
+
+
+QUESTIONS = {"residual_networks": 1, "count_weights_equation": 1, "conv_by_hand_calculation": 2,
+             "kernel_features": 2, "autoencoders": 1, "gradient_accumulation": 2}  # Lab 1's written questions
+
+
+def assert_formgrader_ready(folder: Path, db_url: str) -> None:
+    """The gradebook and files formgrader relies on, after `autograder grade` (SQLite and PostgreSQL)."""
+    from nbgrader.api import Gradebook
+
+    from autograder.cells import is_manual_cell
+    from autograder.course import load_lab
+    from autograder.reports.results import lab_grades
+
+    with Gradebook(db_url, "nn-course") as gb:
+        manual = {c.name: c.max_score for c in gb.find_notebook(LAB, LAB).grade_cells if c.cell_type == "markdown"}
+    assert manual == QUESTIONS, "every written question is a manual grade cell with its points"
+    submissions, notebooks = formgrader_view(folder, db_url)
+    for student, submission in submissions.items():
+        assert submission["autograded"] and submission["max_score"] == load_lab(LAB).points == 30
+        assert submission["max_written_score"] == 9
+    listed = {s for s, n in notebooks.items()}
+    graded = {o.student for o in lab_grades(folder, LAB, db_url).submissions if o.status != "failed"}
+    assert graded <= listed, "formgrader lists every graded notebook (it needs the autograded file)"
+    for student in graded:
+        answered = student not in ("empty", "10004")  # left blank: nbgrader scores it 0, nothing to grade
+        assert notebooks[student]["needs_manual_grade"] is answered, student
+        path = folder / "autograded" / student / LAB / f"{LAB}.ipynb"  # where formgrader's page opens it
+        cells = [c for c in nbformat.read(path, as_version=4).cells if is_manual_cell(c)]
+        assert len(cells) == len(QUESTIONS) and all(c.source for c in cells)

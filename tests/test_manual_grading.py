@@ -17,23 +17,19 @@ import time
 import urllib.request
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from autograder.cells import is_manual_cell
 from autograder.cli import main, parser
-from autograder.course import interpreter_env, load_lab
+from autograder.course import interpreter_env
 from autograder.grading.engine import grade_lab
 from autograder.marking.answers import ClassAnswers, MarkError, anonymous_id, log_path, save_marks
 from autograder.marking.render import markdown
 from autograder.marking.sheet import export_answers, import_scores
 from autograder.reports.results import lab_grades
 
-from grading_course import BLANK, LAB, copy_course, formgrader_view
+from grading_course import BLANK, LAB, QUESTIONS, assert_formgrader_ready, copy_course, formgrader_view
 
 pytestmark = pytest.mark.xdist_group("graded_class")
-QUESTIONS = {"residual_networks": 1, "count_weights_equation": 1, "conv_by_hand_calculation": 2,
-             "kernel_features": 2, "autoencoders": 1, "gradient_accumulation": 2}
 
 
 @pytest.fixture
@@ -43,28 +39,6 @@ def course(graded_class: Path, tmp_path: Path) -> Path:
 
 def db(folder: Path) -> str:
     return f"sqlite:///{folder / 'gradebook.db'}"
-
-
-def assert_formgrader_ready(folder: Path, db_url: str) -> None:
-    """The gradebook and files formgrader relies on, after `autograder grade` (SQLite and PostgreSQL)."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(db_url, "nn-course") as gb:
-        manual = {c.name: c.max_score for c in gb.find_notebook(LAB, LAB).grade_cells if c.cell_type == "markdown"}
-    assert manual == QUESTIONS, "every written question is a manual grade cell with its points"
-    submissions, notebooks = formgrader_view(folder, db_url)
-    for student, submission in submissions.items():
-        assert submission["autograded"] and submission["max_score"] == load_lab(LAB).points == 30
-        assert submission["max_written_score"] == 9
-    listed = {s for s, n in notebooks.items()}
-    graded = {o.student for o in lab_grades(folder, LAB, db_url).submissions if o.status != "failed"}
-    assert graded <= listed, "formgrader lists every graded notebook (it needs the autograded file)"
-    for student in graded:
-        answered = student not in ("empty", "10004")  # left blank: nbgrader scores it 0, nothing to grade
-        assert notebooks[student]["needs_manual_grade"] is answered, student
-        path = folder / "autograded" / student / LAB / f"{LAB}.ipynb"  # where formgrader's page opens it
-        cells = [c for c in nbformat.read(path, as_version=4).cells if is_manual_cell(c)]
-        assert len(cells) == len(QUESTIONS) and all(c.source for c in cells)
 
 
 def test_formgrader_sees_what_autograder_grade_left(graded_class):
