@@ -96,3 +96,77 @@ def clip_gradients(grads, max_norm):
         p.grad = torch.tensor(np.asarray(g, dtype=np.float64))
     torch.nn.utils.clip_grad_norm_(params, max_norm)
     return [p.grad.numpy() for p in params]
+
+# %% exercise="SequenceClassifier" approach="nn.Sequential of the recurrent layer, a module picking the last step, and the head"
+class LastStep(nn.Module):
+    """Keeps the output of the last time step of a recurrent layer's (outputs, state) pair."""
+
+    def forward(self, pair):
+        return pair[0][:, -1]
+
+
+class SequenceClassifier(nn.Module):
+    def __init__(self, cell, input_size, hidden_size, num_classes):
+        super().__init__()
+        layer = getattr(nn, cell.upper())(input_size, hidden_size, batch_first=True)
+        self.net = nn.Sequential(layer, LastStep(), nn.Linear(hidden_size, num_classes))
+
+    def forward(self, x):
+        return self.net(x)
+
+# %% exercise="SequenceClassifier" approach="the head on the final hidden state h_n (equal to the last step's output for one layer)"
+class SequenceClassifier(nn.Module):
+    def __init__(self, cell, input_size, hidden_size, num_classes):
+        super().__init__()
+        self.cell = cell.lower()
+        if self.cell == "lstm":
+            self.layer = nn.LSTM(input_size, hidden_size, batch_first=True)
+        elif self.cell == "gru":
+            self.layer = nn.GRU(input_size, hidden_size, batch_first=True)
+        else:
+            self.layer = nn.RNN(input_size, hidden_size, nonlinearity="tanh", batch_first=True)
+        self.fc = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, x):
+        _, state = self.layer(x)
+        h_n = state[0] if self.cell == "lstm" else state
+        return self.fc(h_n[-1])
+
+# %% exercise="rnn_parameter_count" approach="weights and biases counted separately, gates from a chain of ifs"
+def rnn_parameter_count(cell, input_size, hidden_size):
+    cell = cell.upper()
+    if cell == "LSTM":
+        gates = 4
+    elif cell == "GRU":
+        gates = 3
+    else:
+        gates = 1
+    weights = gates * hidden_size * (input_size + hidden_size)
+    biases = 2 * gates * hidden_size
+    return weights + biases
+
+# %% exercise="train_sequence_model" approach="model.zero_grad(set_to_none=True) after each step, tqdm over the batches, accuracy from tensors"
+def train_sequence_model(model, loader, epochs, lr, clip=1.0):
+    device = next(model.parameters()).device
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    model.zero_grad(set_to_none=True)
+    history = {"loss": [], "accuracy": []}
+    for epoch in range(epochs):
+        model.train()
+        loss_sum = torch.zeros(())
+        hits = torch.zeros(())
+        count = 0
+        for x, y in tqdm(loader, desc=f"epoch {epoch + 1}/{epochs}"):
+            x, y = x.to(device), y.to(device)
+            logits = model(x)
+            loss = nn.CrossEntropyLoss(reduction="sum")(logits, y) / len(y)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), max_norm=clip)
+            optimizer.step()
+            model.zero_grad(set_to_none=True)
+            loss_sum += loss.detach().cpu() * len(y)
+            hits += (logits.argmax(dim=1) == y).sum().cpu()
+            count += len(y)
+        history["loss"].append((loss_sum / count).item())
+        history["accuracy"].append((hits / count).item())
+    return history

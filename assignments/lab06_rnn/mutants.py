@@ -339,3 +339,132 @@ def clip_gradients(grads, max_norm):
 def clip_gradients(grads, max_norm):
     total = np.sqrt(sum(np.sum(g ** 2) for g in grads))
     return [g * max_norm / total for g in grads]
+
+# %% exercise="SequenceClassifier" mistake="LSTM head on the first time step's output instead of the last"
+class SequenceClassifier(nn.Module):
+    def __init__(self, cell, input_size, hidden_size, num_classes):
+        super().__init__()
+        self.recurrent = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[cell.lower()](input_size, hidden_size,
+                                                                                        batch_first=True)
+        self.head = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, x):
+        outputs, _ = self.recurrent(x)
+        return self.head(outputs[:, 0])
+
+# %% exercise="SequenceClassifier" mistake="batch_first forgotten: the batch read as (T, N, D)"
+class SequenceClassifier(nn.Module):
+    def __init__(self, cell, input_size, hidden_size, num_classes):
+        super().__init__()
+        self.recurrent = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[cell.lower()](input_size, hidden_size)
+        self.head = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, x):
+        outputs, _ = self.recurrent(x)
+        return self.head(outputs[:, -1])
+
+# %% exercise="SequenceClassifier" mistake="always an LSTM, whatever the cell asked"
+class SequenceClassifier(nn.Module):
+    def __init__(self, cell, input_size, hidden_size, num_classes):
+        super().__init__()
+        self.recurrent = nn.LSTM(input_size, hidden_size, batch_first=True)
+        self.head = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, x):
+        outputs, _ = self.recurrent(x)
+        return self.head(outputs[:, -1])
+
+# %% exercise="rnn_parameter_count" mistake="parameter count with one bias per gate"
+def rnn_parameter_count(cell, input_size, hidden_size):
+    gates = {"rnn": 1, "gru": 3, "lstm": 4}[cell.lower()]
+    return gates * (hidden_size * input_size + hidden_size * hidden_size + hidden_size)
+
+# %% exercise="rnn_parameter_count" mistake="gates of the LSTM and the GRU swapped (3 for the LSTM, 4 for the GRU)"
+def rnn_parameter_count(cell, input_size, hidden_size):
+    gates = {"rnn": 1, "gru": 4, "lstm": 3}[cell.lower()]
+    return gates * (hidden_size * input_size + hidden_size * hidden_size + 2 * hidden_size)
+
+# %% exercise="train_sequence_model" mistake="missing optimizer.zero_grad(): gradients accumulate over the steps"
+def train_sequence_model(model, loader, epochs, lr, clip=1.0):
+    device = next(model.parameters()).device
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history = {"loss": [], "accuracy": []}
+    for _ in tqdm(range(epochs)):
+        total_loss, correct, seen = 0.0, 0, 0
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            logits = model(x)
+            loss = F.cross_entropy(logits, y)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+            optimizer.step()
+            total_loss += loss.item() * len(y)
+            correct += (logits.argmax(dim=1) == y).sum().item()
+            seen += len(y)
+        history["loss"].append(total_loss / seen)
+        history["accuracy"].append(correct / seen)
+    return history
+
+# %% exercise="train_sequence_model" mistake="no gradient clipping"
+def train_sequence_model(model, loader, epochs, lr, clip=1.0):
+    device = next(model.parameters()).device
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history = {"loss": [], "accuracy": []}
+    for _ in tqdm(range(epochs)):
+        total_loss, correct, seen = 0.0, 0, 0
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            optimizer.zero_grad()
+            logits = model(x)
+            loss = F.cross_entropy(logits, y)
+            loss.backward()
+            optimizer.step()
+            total_loss += loss.item() * len(y)
+            correct += (logits.argmax(dim=1) == y).sum().item()
+            seen += len(y)
+        history["loss"].append(total_loss / seen)
+        history["accuracy"].append(correct / seen)
+    return history
+
+# %% exercise="train_sequence_model" mistake="clipping before backward(): it clips the zeroed gradients, not the new ones"
+def train_sequence_model(model, loader, epochs, lr, clip=1.0):
+    device = next(model.parameters()).device
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history = {"loss": [], "accuracy": []}
+    for _ in tqdm(range(epochs)):
+        total_loss, correct, seen = 0.0, 0, 0
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            optimizer.zero_grad()
+            logits = model(x)
+            loss = F.cross_entropy(logits, y)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+            loss.backward()
+            optimizer.step()
+            total_loss += loss.item() * len(y)
+            correct += (logits.argmax(dim=1) == y).sum().item()
+            seen += len(y)
+        history["loss"].append(total_loss / seen)
+        history["accuracy"].append(correct / seen)
+    return history
+
+# %% exercise="train_sequence_model" mistake="history averages the batch losses without weighting the smaller last batch"
+def train_sequence_model(model, loader, epochs, lr, clip=1.0):
+    device = next(model.parameters()).device
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history = {"loss": [], "accuracy": []}
+    for _ in tqdm(range(epochs)):
+        losses, accuracies = [], []
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            optimizer.zero_grad()
+            logits = model(x)
+            loss = F.cross_entropy(logits, y)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+            optimizer.step()
+            losses.append(loss.item())
+            accuracies.append((logits.argmax(dim=1) == y).float().mean().item())
+        history["loss"].append(float(np.mean(losses)))
+        history["accuracy"].append(float(np.mean(accuracies)))
+    return history
