@@ -27,10 +27,11 @@ NOTEBOOK = ROOT / "assignments" / "lab06_rnn" / "part2_lstm_memory.py"
 def reference_namespace() -> dict:
     """Run the notebook's locked cells (imports, task, experiment) and its solution cells."""
     namespace: dict = {}
-    for cell in jupytext.read(NOTEBOOK).cells:
-        tags = cell.metadata.get("tags", [])
-        if cell.cell_type == "code" and ("solution" in tags or "readonly" in tags):
-            exec(compile(cell.source, f"{NOTEBOOK.name}:{cell.metadata.get('id')}", "exec"), namespace)
+    with contextlib.redirect_stdout(io.StringIO()):  # the cells' demo prints
+        for cell in jupytext.read(NOTEBOOK).cells:
+            tags = cell.metadata.get("tags", [])
+            if cell.cell_type == "code" and ("solution" in tags or "readonly" in tags):
+                exec(compile(cell.source, f"{NOTEBOOK.name}:{cell.metadata.get('id')}", "exec"), namespace)
     return namespace
 
 
