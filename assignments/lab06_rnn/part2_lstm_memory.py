@@ -389,7 +389,7 @@ assert_hashed(_final_weights(_model), "0f0b60b2202519c1", decimals=4,
 for _seed, (_n, _batch), _epochs, _clip in ((1, (20, 10), 3, 1.0), (2, (30, 8), 2, 0.1), (4, (16, 16), 5, 2.0)):
     _reference = _LargeGradients()
     _optimizer = torch.optim.Adam(_reference.parameters(), lr=0.01)
-    for _ in range(_epochs):
+    for _epoch in range(_epochs):
         for _x, _y in _large_gradient_loader(_seed, _n, _batch):
             _optimizer.zero_grad()
             F.cross_entropy(_reference(_x), _y).backward()
