@@ -26,6 +26,8 @@ class Command:
 COMMANDS = {
     "build": Command("autograder.authoring.build", "assignments/ -> source/ -> release/ (nbgrader generate_assignment)",
                      course=False),
+    "selftest": Command("autograder.authoring.selftest",
+                        "a lab's self-test as a table: source, release, each mutant and alternative"),
     "release": Command("autograder.authoring.build", "build every lab and record it in the gradebook (the term's start)",
                        gradebook=True),
     "collect": Command("autograder.grading.collect",
