@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from autograder.course import load_lab  # noqa: E402
-from autograder.harness import evaluate_notebook, grade_id, is_test_cell, read_candidates  # noqa: E402
+from autograder.authoring.harness import evaluate_notebook, grade_id, is_test_cell, read_candidates  # noqa: E402
 
 
 def visible_notebook(lab_id: str, name: str, folder: Path) -> Path:

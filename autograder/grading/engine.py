@@ -1,0 +1,474 @@
+"""`autograder grade LAB`: nbgrader's autograde, N submissions at a time, and no submission can stop it.
+
+Each submission is one task, ``grade_submission(task) -> GradingResult``, that needs no
+file system and no database: the task carries the submitted bytes and a snapshot of the
+assignment's cells from the gradebook. Tasks run on long-lived worker processes (a
+``ProcessPoolExecutor`` whose workers import nbgrader once) or on a Dask cluster
+(``--dask tcp://host:8786``). A task runs nbgrader's own preprocessors, in nbgrader's
+order: ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells (locked cells and
+hidden tests back from the gradebook), CheckCellMetadata, then Execute, IgnorePattern,
+LimitOutput. The parent alone writes: nbgrader's SaveAutoGrades and AssignLatePenalties
+put the scores in the gradebook, the autograded notebook goes to
+``autograded/<student>/<lab>/`` as nbgrader leaves it, and ``outcome.json`` records what
+happened (autograder/outcomes.py). A submission is skipped when its outcome is newer than
+its files, so an interrupted run carries on where it stopped.
+
+Scaling out: `autograder grade LAB --dask tcp://scheduler:8786` runs the same tasks on a
+cluster of K machines (each with this package installed; `dask worker --nthreads C` on a
+C-core machine). Grading is CPU-bound in the kernels, so throughput grows with K*C until
+one of three limits: the single writer (SaveAutoGrades, the files and outcome.json, a few
+tens of ms per submission: thousands per hour), kernel start-up (a fixed ~1-2 s of every
+submission, paid on every machine), and per-submission I/O (the submission and the
+executed notebook travel through the scheduler: ~100 kB each for Lab 1).
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import shutil
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..course import CoursePaths
+from .outcomes import CellOutcome, Outcome, load_outcome, outcome_path
+
+MESSAGE_LIMIT = 500  # characters of a failed check's message kept in the outcome
+
+
+@dataclass
+class GradingTask:
+    """Everything a worker needs to grade one submission, anywhere."""
+
+    student: str
+    lab: str
+    notebooks: dict[str, bytes | None]  # each notebook of the lab -> the submitted file (None: not submitted)
+    files: dict[str, bytes]  # other files next to the notebooks (the student's, then the source's)
+    snapshot: Any  # sanitize.AssignmentSnapshot
+    timeout: int
+    memory_mb: int | None
+    events: list[str] = field(default_factory=list)
+    kernel_threads: int | None = None  # math library threads per kernel (None: the libraries' default)
+
+
+@dataclass
+class NotebookResult:
+    name: str
+    notebook: str | None = None  # the executed notebook (JSON) when it could be graded
+    reason: str = ""  # why it could not
+    missing: bool = False  # not submitted at all (nbgrader scores it 0)
+
+
+@dataclass
+class GradingResult:
+    student: str
+    lab: str
+    notebooks: list[NotebookResult]
+    cells: list[CellOutcome] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    tampered: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    seconds: float = 0.0
+
+
+# ----------------------------------------------------------------------------- the worker side
+
+
+def warm_up() -> None:
+    """Worker initializer: pay for the imports once per worker, not once per submission."""
+    import nbclient  # noqa: F401
+    import nbgrader.preprocessors  # noqa: F401
+
+    from . import isolation, pipeline, sanitize  # noqa: F401
+
+
+def grade_submission(task: GradingTask) -> GradingResult:
+    """Grade one submission in a scratch folder; never raises (a failure is a result)."""
+    import tempfile
+
+    start = time.monotonic()
+    result = GradingResult(task.student, task.lab, [], events=list(task.events))
+    with tempfile.TemporaryDirectory(prefix=f"grade-{task.student}-") as workdir:
+        for relative, data in task.files.items():
+            target = Path(workdir) / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        for name, data in task.notebooks.items():
+            result.notebooks.append(_grade_notebook(task, name, data, workdir, result))
+    result.seconds = round(time.monotonic() - start, 3)
+    return result
+
+
+def _grade_notebook(task: GradingTask, name: str, data: bytes | None, workdir: str,
+                    result: GradingResult) -> NotebookResult:
+    from .sanitize import SubmissionError, check_belongs, read_submission, sanitize
+
+    if data is None:
+        return NotebookResult(name, reason="not submitted", missing=True)
+    try:
+        nb = read_submission(data)
+        check_belongs(nb, task.snapshot.notebooks[name], task.lab)
+        resources = {"nbgrader": {"notebook": name, "assignment": task.lab, "student": task.student,
+                                  "db_url": None},
+                     "snapshot": task.snapshot, "metadata": {"path": workdir}}
+        config = _grading_config(task.timeout)
+        nb, tampered, events = sanitize(nb, resources, config)
+        result.tampered += tampered
+        result.events += events
+        nb = _execute(nb, resources, config, task, result)
+    except SubmissionError as error:
+        return NotebookResult(name, reason=str(error))
+    except Exception as error:  # whatever a notebook does, the batch goes on
+        return NotebookResult(name, reason=f"could not be graded: {type(error).__name__}: {error}"[:MESSAGE_LIMIT])
+    result.cells += cell_outcomes(nb, name)
+    import nbformat
+
+    return NotebookResult(name, notebook=nbformat.writes(nb))
+
+
+def _grading_config(timeout: int) -> Any:
+    from traitlets.config import Config
+
+    from ..course import configure
+
+    config = configure(Config())
+    config.Execute.timeout = timeout
+    return config
+
+
+def _execute(nb: Any, resources: dict, config: Any, task: GradingTask, result: GradingResult) -> Any:
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import CheckCellMetadata, IgnorePattern, LimitOutput
+
+    from ..course import grading_mode
+    from .isolation import IsolatedExecute, default_memory_mb
+    from .sanitize import SubmissionError
+
+    executor = IsolatedExecute(config=config, memory_mb=task.memory_mb or default_memory_mb(),
+                               threads=task.kernel_threads)
+    with grading_mode("autograde"):
+        nb, resources = executor(nb, resources)
+    report = executor.report
+    result.events += report.events
+    result.interrupted = result.interrupted or report.interrupted
+    if report.interrupted and not report.ran_any_cell:
+        raise SubmissionError(report.events[-1])
+    for step in (IgnorePattern, ClearMetadataPreprocessor, LimitOutput, CheckCellMetadata):
+        nb, resources = step(config=config)(nb, resources)
+    return nb
+
+
+def cell_outcomes(nb: Any, notebook: str) -> list[CellOutcome]:
+    """nbgrader's score of every autograded test cell, with the failed check's message."""
+    from ..cells import is_test_cell, score_cell
+
+    outcomes = []
+    for cell in nb.cells:
+        if is_test_cell(cell):
+            score = score_cell(cell)
+            outcomes.append(CellOutcome(score.grade_id, notebook, score.score, score.max_score,
+                                        score.message[:MESSAGE_LIMIT]))
+    return outcomes
+
+
+# ----------------------------------------------------------------------------- finding the work
+
+
+def submission_folders(root: Path, lab: str) -> dict[str, Path]:
+    """submitted/<student>/<lab>/ folders, by student."""
+    return {folder.parent.name: folder for folder in sorted(CoursePaths(root).submitted_root.glob(f"*/{lab}"))
+            if folder.is_dir()}
+
+
+def is_up_to_date(root: Path, lab: str, student: str, folder: Path) -> bool:
+    """An outcome newer than every file of the submission: graded already."""
+    outcome = outcome_path(root, student, lab)
+    if not outcome.exists():
+        return False
+    newest = max((p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()), default=0)
+    return outcome.stat().st_mtime_ns > newest
+
+
+def make_task(root: Path, lab: str, student: str, folder: Path, snapshot: Any, timeout: int,
+              memory_mb: int | None, ignore: list[str]) -> GradingTask:
+    from nbgrader.utils import find_all_files
+
+    names = list(snapshot.notebooks)
+    notebooks: dict[str, bytes | None] = {name: _read(folder / f"{name}.ipynb") for name in names}
+    unknown = sorted(p for p in folder.glob("*.ipynb") if p.stem not in notebooks)
+    events = [f"ignored {p.name}: not a notebook of {lab}" for p in unknown]
+    if len(names) == 1 and notebooks[names[0]] is None and len(unknown) == 1:
+        notebooks[names[0]] = unknown[0].read_bytes()  # one notebook, misnamed (e.g. "lab (1).ipynb")
+        events = [f"graded {unknown[0].name} as {names[0]}.ipynb"]
+    files = {}
+    for base in (folder, root / "source" / lab):  # nbgrader's order: the student's files, then the source's
+        if base.is_dir():
+            for path in find_all_files(str(base), ignore + ["*.ipynb"]):
+                files[os.path.relpath(path, base)] = Path(path).read_bytes()
+    return GradingTask(student, lab, notebooks, files, snapshot, timeout, memory_mb, events)
+
+
+def _read(path: Path) -> bytes | None:
+    return path.read_bytes() if path.exists() else None
+
+
+# ----------------------------------------------------------------------------- running the tasks
+
+
+def run_on_pool(tasks: list[GradingTask], workers: int) -> Iterator[GradingResult]:
+    """Results as they finish, from long-lived worker processes (a crashed worker is retried once)."""
+    attempts: Counter[str] = Counter()
+    pending = list(tasks)
+    while pending:
+        retry = []
+        with ProcessPoolExecutor(max(1, min(workers, len(pending))), mp_context=_worker_context(),
+                                 initializer=warm_up) as pool:
+            futures = {pool.submit(grade_submission, task): task for task in pending}
+            try:
+                for future in as_completed(futures):
+                    task = futures[future]
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool:
+                        attempts[task.student] += 1
+                        if attempts[task.student] < 2:
+                            retry.append(task)
+                        else:
+                            yield failed_result(task, "the grading worker process crashed twice")
+                    except Exception as error:
+                        yield failed_result(task, f"grading error: {type(error).__name__}: {error}")
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+        pending = retry
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Fork where there is fork: the workers inherit nbgrader already imported by this process
+    (a spawned worker spends ~1.7 s of CPU importing it again). The parent forks before it
+    starts any thread of its own."""
+    warm_up()
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    return multiprocessing.get_context(method)
+
+
+def run_on_dask(tasks: list[GradingTask], address: str) -> Iterator[GradingResult]:
+    """Results as they finish, one Dask task per submission."""
+    from distributed import Client, as_completed as dask_completed
+
+    with Client(address) as client:
+        futures = {client.submit(grade_submission, task, pure=False,
+                                 key=f"grade-{task.lab}-{task.student}-{time.time_ns()}"): task
+                   for task in tasks}
+        for future in dask_completed(futures):
+            try:
+                yield future.result()
+            except Exception as error:  # a killed worker, a lost connection...
+                yield failed_result(futures[future], f"Dask task failed: {type(error).__name__}: {error}")
+
+
+def failed_result(task: GradingTask, reason: str) -> GradingResult:
+    return GradingResult(task.student, task.lab, [NotebookResult(name, reason=reason) for name in task.notebooks],
+                         events=list(task.events))
+
+
+# ----------------------------------------------------------------------------- the single writer
+
+
+class GradebookWriter:
+    """The one process that writes grades: nbgrader's SaveAutoGrades, AssignLatePenalties, files, outcome."""
+
+    def __init__(self, root: Path, lab: str, db_url: str, config: Any, snapshot: Any):
+        from nbgrader.coursedir import CourseDirectory
+
+        self.root, self.lab, self.db_url, self.config, self.snapshot = root, lab, db_url, config, snapshot
+        self.coursedir = CourseDirectory(config=config)
+
+    def record(self, result: GradingResult) -> Outcome:
+        submitted = CoursePaths(self.root).submitted(result.student, self.lab)
+        dest = CoursePaths(self.root).autograded(result.student, self.lab)
+        self._write_files(result, submitted, dest)
+        self._write_grades(result, submitted)
+        outcome = self.outcome(result)
+        outcome.save(self.root)
+        return outcome
+
+    def _write_files(self, result: GradingResult, submitted: Path, dest: Path) -> None:
+        from nbgrader.utils import find_all_files
+
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.mkdir(parents=True)
+        for base in (submitted, self.root / "source" / self.lab):  # as nbgrader's autograde copies them
+            if base.is_dir():
+                for path in find_all_files(str(base), self.coursedir.ignore + ["*.ipynb"]):
+                    target = dest / os.path.relpath(path, base)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(path, target)
+        for notebook in result.notebooks:
+            if notebook.notebook is not None:
+                (dest / f"{notebook.name}.ipynb").write_text(notebook.notebook)
+
+    def _write_grades(self, result: GradingResult, submitted: Path) -> None:
+        import warnings
+
+        import nbformat
+        import sqlalchemy
+        from nbgrader.api import Gradebook
+        from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+
+        from ..course import COURSE_ID
+
+        try:
+            timestamp = self.coursedir.get_existing_timestamp(str(submitted))
+        except Exception:  # an unreadable timestamp.txt: graded as on time, and said so
+            timestamp = None
+            result.events.append("ignored an invalid timestamp.txt")
+        with warnings.catch_warnings(), Gradebook(self.db_url, COURSE_ID) as gradebook:
+            # nbgrader's update_or_create_submission trips SQLAlchemy 2's autoflush warnings: harmless
+            warnings.simplefilter("ignore", sqlalchemy.exc.SAWarning)
+            gradebook.update_or_create_student(result.student)
+            extra = {"timestamp": timestamp} if timestamp else {}
+            gradebook.update_or_create_submission(self.lab, result.student, **extra)
+            for notebook in result.notebooks:
+                if notebook.notebook is None:
+                    self._mark_ungraded(gradebook, result.student, notebook)
+        for notebook in result.notebooks:
+            if notebook.notebook is not None:
+                nb = nbformat.reads(notebook.notebook, as_version=4)
+                resources = {"nbgrader": {"notebook": notebook.name, "assignment": self.lab,
+                                          "student": result.student, "db_url": self.db_url}}
+                for step in (SaveAutoGrades, AssignLatePenalties):
+                    nb, resources = step(config=self.config)(nb, resources)
+
+    def _mark_ungraded(self, gradebook: Any, student: str, notebook: NotebookResult) -> None:
+        """Not submitted: 0, as nbgrader does. Broken: no score, and flagged for a human."""
+        submission = gradebook.find_submission_notebook(notebook.name, self.lab, student)
+        for grade in submission.grades:
+            grade.auto_score, grade.needs_manual_grade = (0, False) if notebook.missing else (None, True)
+        gradebook.db.commit()
+
+    def outcome(self, result: GradingResult) -> Outcome:
+        graded = [n for n in result.notebooks if n.notebook is not None]
+        broken = [n for n in result.notebooks if n.notebook is None]
+        reasons = [n.reason if len(result.notebooks) == 1 else f"{n.name}: {n.reason}" for n in broken]
+        if not graded:
+            return Outcome(result.student, self.lab, "failed", "; ".join(reasons), result.events,
+                           result.tampered, [], result.seconds)
+        cells = list(result.cells)
+        for notebook in broken:  # the rest of the lab was graded: these cells count, at 0
+            cells += [CellOutcome(c.name, notebook.name, 0.0, c.max_score, f"not graded: {notebook.reason}")
+                      for c in self.snapshot.notebooks[notebook.name].grade_cells
+                      if c.cell_type == "code" and not c.solution]
+        status = "partial" if result.interrupted or broken else "graded"
+        return Outcome(result.student, self.lab, status, "; ".join(reasons), result.events,
+                       result.tampered, cells, result.seconds)
+
+
+# ----------------------------------------------------------------------------- the command
+
+
+def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: str | None = None,
+              timeout: int | None = None, memory_mb: int | None = None, force: bool = False,
+              db_url: str | None = None, progress: bool = True) -> list[Outcome]:
+    """Autograde every submitted notebook of ``lab`` under the course folder ``root``.
+
+    Returns the outcome of every submission of the lab, graded now or before (skipped).
+    ``memory_mb`` caps each grading kernel (default: the machine's memory per core, at least
+    4 GB); ``timeout`` is per cell, in seconds.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+    from tqdm import tqdm
+
+    from ..course import COURSE_ID, db_url_or_default, lab_timeout, nbgrader_config
+    from .sanitize import read_snapshot
+
+    root = Path(root).resolve()
+    timeout = timeout or lab_timeout(lab, root)
+    db_url = db_url_or_default(db_url, root)
+    config = nbgrader_config(root, db_url)
+    with Gradebook(db_url, COURSE_ID) as gradebook:
+        try:
+            snapshot = read_snapshot(gradebook, lab)
+        except MissingEntry:
+            raise SystemExit(f"{lab} is not in the gradebook ({db_url}): run `autograder release {lab}` first")
+    folders = submission_folders(root, lab)
+    todo = [s for s, folder in folders.items() if force or not is_up_to_date(root, lab, s, folder)]
+    ignore = list(config.CourseDirectory.ignore)
+    tasks = (make_task(root, lab, s, folders[s], snapshot, timeout, memory_mb, ignore) for s in todo)
+    writer = GradebookWriter(root, lab, db_url, config, snapshot)
+    workers = workers or len(os.sched_getaffinity(0))
+    start = time.monotonic()
+    fresh: list[Outcome] = []
+    if dask_address:
+        results = run_on_dask(list(tasks), dask_address)
+    else:
+        # Kernels share the cores: N kernels each running N BLAS/OpenMP threads would oversubscribe them.
+        threads = max(1, len(os.sched_getaffinity(0)) // workers)
+        results = run_on_pool([replace(task, kernel_threads=threads) for task in tasks], workers)
+    # No monitor thread: the pool forks its workers while the bar is shown, and a fork must find no thread.
+    tqdm.monitor_interval = 0
+    with tqdm(total=len(todo), desc=f"grading {lab}", unit="submission", disable=not progress,
+              file=sys.stderr) as bar:
+        for result in results:
+            fresh.append(writer.record(result))
+            bar.set_postfix_str(f"{result.student}: {fresh[-1].status}", refresh=False)
+            bar.update()
+    elapsed = time.monotonic() - start
+    outcomes = [load_outcome(outcome_path(root, s, lab)) for s in folders
+                if outcome_path(root, s, lab).exists()]
+    if progress:
+        where = f"Dask cluster {dask_address}" if dask_address else f"{workers} workers"
+        print(summary_table(lab, fresh, len(folders) - len(todo), elapsed, where))
+    return outcomes
+
+
+def summary_table(lab: str, fresh: list[Outcome], skipped: int, elapsed: float, where: str) -> str:
+    """Graded, partial, failed (with the reasons), time and seconds per submission."""
+    counts = Counter(o.status for o in fresh)
+    lines = [f"{lab}: {len(fresh)} graded now on {where}, {skipped} already graded (skipped; --force regrades)"]
+    for status in ("graded", "partial", "failed"):
+        lines.append(f"  {status:<8}{counts.get(status, 0):>5}")
+        for outcome in (o for o in fresh if o.status == status and status != "graded"):
+            why = outcome.reason or "; ".join(outcome.events)
+            lines.append(f"            {outcome.student}: {why}"[:160])
+    tampered = [o.student for o in fresh if o.tampered]
+    if tampered:
+        lines.append(f"  tampered test cells (restored): {', '.join(tampered)}")
+    per = elapsed / len(fresh) if fresh else 0.0
+    lines.append(f"  time    {elapsed:8.1f} s   ({per:.2f} s per submission)")
+    return "\n".join(lines)
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from ..course import lab_timeout, repo_root
+
+    root = Path(args.root or repo_root()).resolve()
+    timeout = args.timeout or lab_timeout(args.lab, root)
+    try:
+        grade_lab(args.lab, root, workers=args.workers, dask_address=args.dask, timeout=timeout,
+                  memory_mb=args.memory, force=args.force, db_url=args.db, progress=True)
+    except KeyboardInterrupt:
+        print("interrupted: the submissions graded so far are saved; run the same command to carry on",
+              file=sys.stderr)
+        return 130
+    return 0  # a submission that could not be graded is an outcome, not a failure of the command
+
+
+def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
+    p.add_argument("lab", help="lab id, e.g. lab01_fundamentals")
+    p.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: cores)")
+    p.add_argument("--dask", metavar="ADDRESS", default=None,
+                   help="grade on a Dask cluster instead, e.g. tcp://scheduler:8786")
+    p.add_argument("--timeout", type=int, default=None,
+                   help="seconds a cell may run (default: the lab's timeout, 60)")
+    p.add_argument("--memory", type=int, default=None, metavar="MB",
+                   help="memory cap per grading kernel (default: RAM per core, at least 4096)")
+    p.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    p.set_defaults(func=cmd_grade)
