@@ -105,7 +105,7 @@ def load_mnist(root: str | Path | None = None, download: bool | None = None, tim
 
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
-FAKE_CIFAR10_SIZES = (5000, 1000)  # training and test images of the offline stand-in
+FAKE_CIFAR10_SIZES = (2000, 500)  # training and test images of the offline stand-in (kept small: they teach nothing)
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def load_cifar10(root: str | Path | None = None, download: bool | None = None, t
     The real data set comes from torchvision when its files are under ``root`` or can be downloaded
     within ``timeout`` seconds per connection (nothing is downloaded while grading). Otherwise
     torchvision's ``FakeData`` stands in: random images of CIFAR-10's shape (3, 32, 32) with random
-    labels among its 10 class names (5,000 for training, 1,000 for testing), and a one-line notice
+    labels among its 10 class names (2,000 for training, 500 for testing), and a one-line notice
     says that accuracies are then meaningless. ``transform`` is applied to each PIL image.
     """
     root = Path(root) if root else DEFAULT_ROOT
