@@ -17,13 +17,14 @@ import socket
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 import numpy as np
 
 BUNDLED_MNIST = "mnist_10k.npz"
 BUNDLED_TRAIN = 8000  # the bundled digits are shuffled; the first 8,000 train, the last 2,000 test
 DEFAULT_ROOT = Path(os.environ.get("COURSE_DATA", Path.home() / ".cache" / "nn-course"))
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,18 +48,26 @@ def _socket_timeout(seconds: float) -> Iterator[None]:
         socket.setdefaulttimeout(old)
 
 
-def _torchvision_mnist(root: Path, download: bool, timeout: float) -> Split | None:
-    try:
-        from torchvision.datasets import MNIST
-    except ImportError:
-        return None
-    try:
-        with _socket_timeout(timeout), open(os.devnull, "w") as sink, \
-                contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            train = MNIST(str(root), train=True, download=download)
-            test = MNIST(str(root), train=False, download=download)
-    except Exception:  # no files and no network (or a partial download): use the bundled digits
-        return None
+def _from_disk_or_download(load: Callable[[bool], T], download: bool, timeout: float) -> T | None:
+    """``load(False)`` (files already on disk), else ``load(True)`` when ``download``; None if both fail.
+
+    Quiet (torchvision prints its downloads) and never hanging on the network.
+    """
+    for attempt in (False, True) if download else (False,):
+        try:
+            with _socket_timeout(timeout), open(os.devnull, "w") as sink, \
+                    contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+                return load(attempt)
+        except Exception:  # no files and no network (or a partial download): the caller falls back
+            continue
+    return None
+
+
+def _torchvision_mnist(root: Path, download: bool) -> Split:
+    from torchvision.datasets import MNIST
+
+    train = MNIST(str(root), train=True, download=download)
+    test = MNIST(str(root), train=False, download=download)
     return Split(train.data.numpy(), train.targets.numpy().astype(np.int64),
                  test.data.numpy(), test.targets.numpy().astype(np.int64), "torchvision")
 
@@ -84,9 +93,7 @@ def load_mnist(root: str | Path | None = None, download: bool | None = None, tim
     root = Path(root) if root else DEFAULT_ROOT
     if download is None:
         download = not os.environ.get("NBGRADER_EXECUTION")
-    split = _torchvision_mnist(root, download=False, timeout=timeout)
-    if split is None and download:
-        split = _torchvision_mnist(root, download=True, timeout=timeout)
+    split = _from_disk_or_download(lambda attempt: _torchvision_mnist(root, attempt), download, timeout)
     if split is None:
         split = bundled_mnist()
         if verbose:
@@ -198,15 +205,10 @@ def _balanced(images: np.ndarray, labels: np.ndarray, classes: list[str], per_cl
     return LabelledImages(images[train], labels[train], images[test], labels[test], classes, source)
 
 
-def _torchvision_cifar10(root: Path, download: bool, timeout: float) -> tuple[np.ndarray, np.ndarray, list] | None:
-    try:
-        from torchvision.datasets import CIFAR10
+def _torchvision_cifar10(root: Path, download: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    from torchvision.datasets import CIFAR10
 
-        with _socket_timeout(timeout), open(os.devnull, "w") as sink, \
-                contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            data = CIFAR10(str(root), train=False, download=download)
-    except Exception:  # no files and no network (or a partial download): use the digits
-        return None
+    data = CIFAR10(str(root), train=False, download=download)
     return np.asarray(data.data), np.asarray(data.targets, dtype=np.int64), list(data.classes)
 
 
@@ -221,9 +223,7 @@ def load_small_labelled_set(per_class: int = 10, root: str | Path | None = None,
     root = Path(root) if root else DEFAULT_ROOT
     if download is None:
         download = not os.environ.get("NBGRADER_EXECUTION")
-    found = _torchvision_cifar10(root, download=False, timeout=timeout)
-    if found is None and download:
-        found = _torchvision_cifar10(root, download=True, timeout=timeout)
+    found = _from_disk_or_download(lambda attempt: _torchvision_cifar10(root, attempt), download, timeout)
     if found is not None:
         return _balanced(*found, per_class, "CIFAR-10")
     from sklearn.datasets import load_digits
