@@ -655,7 +655,7 @@ def predict(model, dataloader, device=None):
     return torch.cat(classes).numpy()
     ### END SOLUTION
 
-# %% tags=["tests"] id="test_predict_example" points=1
+# %% tags=["tests"] id="test_predict_example" points=2
 """predict gives the classes of a small network with dropout for 10 images in batches of 4, in eval mode."""
 torch.manual_seed(0)
 _model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 8 * 8, 32), torch.nn.ReLU(),
