@@ -1,7 +1,10 @@
-"""Helpers for an autograded neural-networks course: checks, data loaders, build and grading tools.
+"""Helpers for an autograded neural-networks course.
 
-Students' notebooks import only ``autograder.checks`` and ``autograder.data``; the build
-and grading modules are for instructors and need the ``instructor`` extra.
+What a student's notebook imports lives at the top level and stays light (NumPy, and torch
+only when asked): ``autograder.checks``, ``autograder.data``, ``setup_notebook()``,
+``grading()`` and ``device()``. The instructor's side needs the ``instructor`` extra and sits
+apart: ``course`` and ``cells`` (the course model), ``authoring/`` (build, self-test, example
+classes), ``grading/`` (collect, the grading engine) and ``reports/`` (feedback, exports, report).
 """
 from __future__ import annotations
 

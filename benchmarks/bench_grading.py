@@ -23,9 +23,9 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.build import generate_release  # noqa: E402
+from autograder.authoring.build import generate_release  # noqa: E402
 from autograder.course import interpreter_env, load_lab  # noqa: E402
-from autograder.harness import KernelSession, fill_submission, read_candidates  # noqa: E402
+from autograder.authoring.harness import KernelSession, fill_submission, read_candidates  # noqa: E402
 
 
 def floor_seconds(lab: str) -> float:

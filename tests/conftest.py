@@ -5,10 +5,33 @@ from pathlib import Path
 
 import pytest
 
-from autograder.build import build
+from autograder.authoring.build import build
 from autograder.course import labs
 
 ROOT = Path(__file__).resolve().parents[1]
+SELFTEST_DIR = ROOT / "build" / "selftest"  # per-notebook visible kill rates, summed up at the end of the run
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller, once per run (not each xdist worker)
+        for stale in SELFTEST_DIR.glob("*.json"):
+            stale.unlink()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    """The visible kill rate per lab: the fraction of its mutants a check students can see catches."""
+    import json
+
+    per_lab: dict[str, list[int]] = {}
+    for path in sorted(SELFTEST_DIR.glob("*.json")):
+        data = json.loads(path.read_text())
+        counts = per_lab.setdefault(data["lab"], [0, 0])
+        counts[0] += data["mutants"] - len(data["escaped"])
+        counts[1] += data["mutants"]
+    if per_lab:
+        terminalreporter.section("visible kill rate (mutants failing a visible check)")
+        for lab, (caught, total) in per_lab.items():
+            terminalreporter.write_line(f"{lab:<28} {caught:>4} / {total:<4} {caught / total if total else 1:.0%}")
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.build import generate_release
+from autograder.authoring.build import generate_release
 from autograder.course import interpreter_env
-from autograder.harness import fill_submission, read_candidates
+from autograder.authoring.harness import fill_submission, read_candidates
+from autograder.cells import grade_id as cell_grade_id
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB = "lab01_fundamentals"
@@ -59,7 +60,7 @@ def submit(folder: Path, student: str, nb: nbformat.NotebookNode | bytes, lab: s
 
 
 def cell_index(nb: nbformat.NotebookNode, grade_id: str) -> int:
-    return next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return next(i for i, c in enumerate(nb.cells) if cell_grade_id(c) == grade_id)
 
 
 def gradebook_scores(folder: Path, lab: str = LAB, db_url: str | None = None) -> dict[str, dict[str, float]]:
@@ -87,7 +88,7 @@ def nbgrader_autograde(folder: Path, lab: str = LAB) -> subprocess.CompletedProc
 
 def autograded_points(lab: str = LAB) -> float:
     """The lab's autograded points, from its source notebook (manual cells are graded by hand)."""
-    from autograder.harness import is_test_cell
+    from autograder.cells import is_test_cell, points
 
     nb = nbformat.read(ROOT / "source" / lab / f"{lab}.ipynb", as_version=4)
-    return sum(float(c.metadata.nbgrader["points"]) for c in nb.cells if is_test_cell(c))
+    return sum(points(c) for c in nb.cells if is_test_cell(c))

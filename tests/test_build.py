@@ -9,7 +9,9 @@ import nbformat
 import pytest
 
 from autograder.course import labs
-from autograder.harness import grade_id, is_test_cell
+from autograder.cells import (global_bindings, grade_id, is_answer_cell, is_solution_cell, is_test_cell, local_names,
+                              read_names, role)
+from autograder.cells import points as cell_points
 
 from conftest import ROOT
 
@@ -34,7 +36,7 @@ def test_committed_tree_is_what_the_build_makes(lab, tree, fresh_build):
 
 def test_build_is_deterministic(fresh_build, tmp_path):
     """Building twice gives the same bytes."""
-    from autograder.build import build
+    from autograder.authoring.build import build
 
     build(root=ROOT, out_root=tmp_path)
     for tree in ("source", "release"):
@@ -57,24 +59,26 @@ def test_notebook_has_no_outputs_and_no_jupytext_metadata(path):
             assert cell.outputs == [] and cell.execution_count is None, f"{path}: outputs in {cell.id}"
 
 
-def split_lines(source_nb: nbformat.NotebookNode) -> tuple[set[str], set[str]]:
-    """(secret, public) stripped lines: solutions, model answers and hidden tests vs everything released."""
+def split_lines(source_nb: nbformat.NotebookNode, hidden_tests: bool = True) -> tuple[set[str], set[str]]:
+    """(secret, public) stripped lines: solutions, model answers (and hidden tests) vs everything released."""
     secret, public = set(), set()
     for cell in source_nb.cells:
         text = cell.source
-        whole_answer = cell.metadata.get("nbgrader", {}).get("solution") and not SOLUTION.search(text)
-        regions = SOLUTION.findall(text) + HIDDEN.findall(text) + ([text] if whole_answer else [])
+        whole_answer = is_answer_cell(cell) and not SOLUTION.search(text)
+        regions = SOLUTION.findall(text) + (HIDDEN.findall(text) if hidden_tests else []) + \
+            ([text] if whole_answer else [])
         secret |= {line.strip() for region in regions for line in region.splitlines()}
         if not whole_answer:
             public |= {line.strip() for line in HIDDEN.sub("", SOLUTION.sub("", text)).splitlines()}
     return secret, public
 
 
-def lab_secret_lines(lab) -> set[str]:
+def lab_secret_lines(lab, hidden_tests: bool = True) -> set[str]:
     """Secret lines of the lab's notebooks that no notebook of the lab shows in its public part."""
     secret, public = set(), set()
     for name in lab.notebooks:
-        nb_secret, nb_public = split_lines(nbformat.read(ROOT / "source" / lab.id / f"{name}.ipynb", as_version=4))
+        nb_secret, nb_public = split_lines(nbformat.read(ROOT / "source" / lab.id / f"{name}.ipynb", as_version=4),
+                                           hidden_tests)
         assert nb_secret, f"{name}: found no solution lines at all: is the source notebook empty?"
         secret |= nb_secret
         public |= nb_public
@@ -105,7 +109,7 @@ def test_points_add_up_to_the_stated_total(lab):
     total = 0.0
     for name in lab.notebooks:
         nb = nbformat.read(ROOT / "source" / lab.id / f"{name}.ipynb", as_version=4)
-        total += sum(float(c.metadata["nbgrader"].get("points", 0)) for c in nb.cells if "nbgrader" in c.metadata)
+        total += sum(cell_points(c) for c in nb.cells)
     assert total == lab.points, f"{lab.id}: cells give {total} points, lab.toml says {lab.points}"
 
 
@@ -114,8 +118,7 @@ def test_cells_follow_the_course_conventions(lab):
     """Test cells open with a one-line docstring and are named test_<exercise>_<aspect>; answers are delimited."""
     for name in lab.notebooks:
         nb = nbformat.read(ROOT / "source" / lab.id / f"{name}.ipynb", as_version=4)
-        solution_ids = [grade_id(c) for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")
-                        and c.cell_type == "code"]
+        solution_ids = [grade_id(c) for c in nb.cells if is_solution_cell(c)]
         for cell in nb.cells:
             if is_test_cell(cell):
                 gid = grade_id(cell)
@@ -149,3 +152,66 @@ def test_package_holds_no_reference_solution():
                                     for region in SOLUTION.findall(cell.source) + HIDDEN.findall(cell.source)))
             leaked = sorted(secrets & package)
             assert not leaked, f"autograder/ contains a block of {lab.id}/{name}'s solutions: {leaked[:2]}"
+
+
+def _cell_kind(cell: nbformat.NotebookNode) -> str:
+    return role(cell) or "plain"
+
+
+def problems_of_test_cells(nb: nbformat.NotebookNode) -> list[str]:
+    """Test cells that depend on another test cell or on an editable cell, or clobber the notebook's names."""
+    import builtins
+
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    bound_by: dict[str, set[str]] = {}  # name -> kinds of the cells that bind it
+    used_elsewhere: set[str] = set()  # names read or bound by a cell that is not a test
+    for cell in code:
+        names, imported = global_bindings(cell.source)
+        for name in names | imported:
+            bound_by.setdefault(name, set()).add(_cell_kind(cell))
+        if _cell_kind(cell) != "tests":  # names its functions bind for themselves (arguments, locals) excluded
+            used_elsewhere |= (read_names(cell.source) - (local_names(cell.source) - names)) | names
+    problems = []
+    for cell in code:
+        if _cell_kind(cell) != "tests":
+            continue
+        gid = grade_id(cell)
+        own = local_names(cell.source)
+        for name in sorted(read_names(cell.source) - own - set(dir(builtins))):
+            kinds = bound_by.get(name, set())
+            if kinds == {"tests"}:
+                problems.append(f"{gid} reads {name!r}, which only another test cell defines")
+            elif kinds and kinds <= {"plain", "tests"}:
+                problems.append(f"{gid} reads {name!r} from an editable cell (a student may change it)")
+        names, _ = global_bindings(cell.source)
+        for name in sorted(names & used_elsewhere):
+            problems.append(f"{gid} binds {name!r}, a name the notebook's other cells use")
+    return problems
+
+
+@pytest.mark.parametrize("lab", LABS, ids=[lab.id for lab in LABS])
+def test_test_cells_are_independent_and_harmless(lab):
+    """Test cells run in any order after their exercise: they read only given code, answers and their own names,
+    and bind no name the notebook's other cells use."""
+    problems = []
+    for name in lab.notebooks:
+        nb = nbformat.read(ROOT / "source" / lab.id / f"{name}.ipynb", as_version=4)
+        problems += [f"{name}: {p}" for p in problems_of_test_cells(nb)]
+    assert not problems, "\n".join(problems)
+
+
+CROSS_LAB_MIN_LENGTH = 20  # shorter lines (`return out`, `x = x + 1`) are common to any code
+
+
+@pytest.mark.parametrize("lab", LABS, ids=[lab.id for lab in LABS])
+def test_no_lab_shows_another_labs_answers(lab):
+    """No released cell of another lab holds a line of this lab's solutions or model answers."""
+    secrets = {line for line in lab_secret_lines(lab, hidden_tests=False) if len(line) >= CROSS_LAB_MIN_LENGTH}
+    leaks = []
+    for other in LABS:
+        if other.id == lab.id:
+            continue
+        for path in sorted((ROOT / "release" / other.id).glob("*.ipynb")):
+            for line in sorted(secrets & released_lines(path)):
+                leaks.append(f"{path.relative_to(ROOT)} shows {lab.id}'s answer line: {line[:70]}")
+    assert not leaks, "\n".join(leaks)

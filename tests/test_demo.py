@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.examples import CLASS, example_class
+from autograder.authoring.examples import CLASS, example_class
 
 from conftest import ROOT
 

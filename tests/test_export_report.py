@@ -12,8 +12,8 @@ import nbformat
 import pytest
 
 from autograder.cli import main
-from autograder.harness import grade_id, is_test_cell
-from autograder.outcomes import CellOutcome, Outcome
+from autograder.cells import grade_id, is_test_cell
+from autograder.grading.outcomes import CellOutcome, Outcome
 
 from conftest import ROOT
 

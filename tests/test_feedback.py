@@ -14,8 +14,9 @@ import nbformat
 import pytest
 
 from autograder.cli import main
-from autograder.harness import fill_submission, grade_id, is_test_cell
-from autograder.outcomes import CellOutcome, Outcome
+from autograder.authoring.harness import fill_submission
+from autograder.cells import grade_id, is_test_cell
+from autograder.grading.outcomes import CellOutcome, Outcome
 
 from conftest import ROOT
 

@@ -1,10 +1,13 @@
 """Each lab tests itself: the source passes, the release scores 0, mutants lose points, alternatives keep them.
 
-All of a notebook's checks share one kernel (autograder.harness.evaluate_notebook): the reference
-runs once, then every candidate replaces its exercise's cell and the exercise's real test cells run.
+All of a notebook's checks share one kernel (autograder.authoring.harness.evaluate_notebook): the reference
+runs once, then every candidate replaces its exercise's cell and the exercise's real test cells run,
+as graded and as released (the visible kill rate: can a student see the mistake before submitting?),
+then the other exercises' test cells it could reach (a mistake costs points only where it is).
 """
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,10 +15,13 @@ import nbformat
 import pytest
 
 from autograder.course import Lab, labs
-from autograder.harness import (Candidate, evaluate_notebook, execute_release, exercise_groups,
+from autograder.cells import exercises
+from autograder.authoring.harness import (Candidate, evaluate_notebook, execute_release,
                                 read_candidates)
 
-from conftest import ROOT, notebook_params
+from conftest import ROOT, SELFTEST_DIR, notebook_params
+
+VISIBLE_KILL_TARGET = 0.9  # of a notebook's mutants, the fraction a visible check must catch
 
 
 def source_path(lab: Lab, name: str) -> Path:
@@ -24,7 +30,7 @@ def source_path(lab: Lab, name: str) -> Path:
 
 def solution_ids(lab: Lab, name: str) -> set[str]:
     nb = nbformat.read(source_path(lab, name), as_version=4)
-    return {sid for group in exercise_groups(nb) for sid in group.solution_ids}
+    return {sid for exercise in exercises(nb) for sid in exercise.solution_ids}
 
 
 def candidates_of(lab: Lab, name: str) -> list[Candidate]:
@@ -91,3 +97,30 @@ def test_alternative_keeps_full_marks(lab, name, cand):
     result = result_of(lab, name, cand)
     failed = [f"{s.grade_id}: {s.message}" for s in result.scores if s.score < s.max_score]
     assert not failed, f"{cand.exercise} ({cand.why}) lost points:\n" + "\n".join(failed)
+
+
+@pytest.mark.parametrize("lab,name,cand", candidate_params("mutant") + candidate_params("alternative"))
+def test_candidate_costs_points_only_on_its_own_exercise(lab, name, cand):
+    """Run with every test cell it could reach, a candidate changes no other exercise's score."""
+    allowed = dict(lab.cross_exercise)  # lab.toml [cross_exercise]: test id = why it may
+    lost = [f"{s.grade_id}: {s.message.splitlines()[0] if s.message else 'no message'}"
+            for s in result_of(lab, name, cand).lost_elsewhere if s.grade_id not in allowed]
+    assert not lost, (f"{cand.kind} {cand.exercise} ({cand.why}) costs points on other exercises' tests "
+                      "(give each test its own inputs; swap in reference dependencies with substitute()):\n"
+                      + "\n".join(lost))
+
+
+@pytest.mark.parametrize("lab,name", notebook_params())
+def test_visible_checks_catch_most_mutants(lab, name):
+    """At least 90 % of a notebook's mutants fail a check students can run before submitting."""
+    mutants = [r for r in report(lab, name).candidates if r.candidate.kind == "mutant"]
+    escaped = [f"{r.candidate.test_id}: {r.candidate.why}" for r in mutants if not r.fails_visible_check]
+    SELFTEST_DIR.mkdir(parents=True, exist_ok=True)
+    (SELFTEST_DIR / f"{lab.id}--{name}.json").write_text(json.dumps(
+        {"lab": lab.id, "notebook": name, "mutants": len(mutants), "escaped": escaped}))
+    if not mutants:
+        return
+    rate = 1 - len(escaped) / len(mutants)
+    assert rate >= VISIBLE_KILL_TARGET, (f"visible checks catch {rate:.0%} of {len(mutants)} mutants "
+                                         f"(target {VISIBLE_KILL_TARGET:.0%}); these pass every visible test:\n"
+                                         + "\n".join(escaped))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grade import grade_lab
+from autograder.grading.engine import grade_lab
 
 from grading_course import LAB, correct, empty, gradebook_scores, make_course, submit
 

@@ -5,7 +5,7 @@ import nbformat
 import pytest
 
 from autograder.course import labs
-from autograder.harness import fill_submission
+from autograder.authoring.harness import fill_submission
 
 from conftest import ROOT
 from grading_course import make_course, nbgrader_autograde

@@ -17,7 +17,8 @@ import argparse
 import csv
 from pathlib import Path
 
-from .outcomes import Outcome, load_outcomes
+from ..course import CoursePaths, db_url_or_default
+from ..grading.outcomes import OUTCOME_FILE, Outcome, load_outcomes
 from .results import exercise_scores, format_points, lab_exercises, status_label
 
 CSV_COLUMNS = ("student", "lab", "exercise", "score", "max_score", "status")
@@ -25,11 +26,8 @@ CANVAS_FIXED = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 
 
 def graded_labs(root: Path) -> list[str]:
-    """Labs with at least one outcome, in course order."""
-    from .course import LAB_IDS
-
-    found = {p.parent.name for p in (Path(root) / "autograded").glob("*/*/outcome.json")}
-    return [lab for lab in LAB_IDS if lab in found] + sorted(found - set(LAB_IDS))
+    """Labs with at least one outcome, in course order (lab ids sort in course order)."""
+    return sorted({p.parent.name for p in CoursePaths(Path(root)).autograded_root.glob(f"*/*/{OUTCOME_FILE}")})
 
 
 def csv_rows(root: Path, lab: str) -> list[dict[str, str]]:
@@ -76,7 +74,7 @@ def canvas_total(outcome: Outcome) -> str:
 
 
 def write_canvas(root: Path, labs: list[str], path: Path, db_url: str | None = None) -> Path:
-    names = student_names(db_url or f"sqlite:///{Path(root) / 'gradebook.db'}")
+    names = student_names(db_url_or_default(db_url, Path(root)))
     by_lab = {lab: {o.student: o for o in load_outcomes(root, lab)} for lab in labs}
     students = sorted({s for outcomes in by_lab.values() for s in outcomes})
     possible = {lab: sum(e.max_score for e in lab_exercises(root, lab)) for lab in labs}
@@ -99,7 +97,7 @@ def export(root: Path, labs: list[str] | None = None, fmt: str = "csv", db_url: 
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .course import repo_root
+    from ..course import repo_root
 
     root = Path(args.root or repo_root())
     path = export(root, args.labs, args.format, args.db)
@@ -107,10 +105,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export", help="grades per student, lab and exercise (CSV, or a Canvas gradebook CSV)")
+def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("labs", nargs="*", help="lab ids (default: every graded lab)")
     p.add_argument("--format", choices=("csv", "canvas"), default="csv")
-    p.add_argument("--root", type=Path, default=None, help="course folder (default: the repository)")
-    p.add_argument("--db", default=None, help="gradebook URL for students' names (default: <root>/gradebook.db)")
     p.set_defaults(func=cmd_export)

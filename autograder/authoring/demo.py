@@ -12,8 +12,8 @@ import shutil
 import time
 from pathlib import Path
 
-from .outcomes import Outcome, load_outcomes
-from .results import Exercise, exercise_scores, format_points, lab_exercises
+from ..grading.outcomes import Outcome, load_outcomes
+from ..reports.results import Exercise, exercise_scores, format_points, lab_exercises
 
 MARKER = ".autograder-demo"  # only a folder holding it may be emptied by the next run
 NBGRADER_CONFIG = "from autograder.course import configure\nconfigure(get_config(), root={root!r})\n"
@@ -70,18 +70,18 @@ def summary(outcomes: list[Outcome], seconds: float) -> list[str]:
 
 
 def run_demo(lab: str, repo: Path, workdir: Path, workers: int | None, timeout: int) -> int:
-    from .collect import collect, print_actions
+    from ..grading.collect import collect, print_actions
     from .examples import CLASS
-    from .export import export
-    from .feedback import write_feedback
-    from .grade import grade_lab
-    from .release import release
-    from .report import write_report
+    from ..reports.export import export
+    from ..reports.feedback import write_feedback
+    from ..grading.engine import grade_lab
+    from .build import build
+    from ..reports.report import write_report
 
     print(f"== course folder: {workdir}")
     prepare_workdir(repo, workdir, lab)
     print(f"== release {lab}")
-    release([lab], workdir)
+    build([lab], root=workdir, out_root=workdir)
     print(f"== collect examples/{lab}/")
     print_actions(collect(lab, repo / "examples" / lab, workdir))
     print(f"== grade (workers: {workers or 'one per core'}, {timeout} s per cell)")
@@ -103,15 +103,14 @@ def run_demo(lab: str, repo: Path, workdir: Path, workers: int | None, timeout: 
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .course import repo_root
+    from ..course import repo_root
 
     repo = repo_root()
     workdir = Path(args.workdir or repo / "build" / "demo").resolve()
     return run_demo(args.lab, repo, workdir, args.workers, args.timeout)
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="release, collect, grade, feedback, export and report the example class")
+def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("--lab", default="lab01_fundamentals", help="a lab with an example class in examples/")
     p.add_argument("--workdir", type=Path, default=None,
                    help="course folder for the run, emptied first (default: build/demo, gitignored)")

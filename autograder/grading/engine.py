@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..course import CoursePaths
 from .outcomes import CellOutcome, Outcome, load_outcome, outcome_path
 
 MESSAGE_LIMIT = 500  # characters of a failed check's message kept in the outcome
@@ -84,7 +85,7 @@ def warm_up() -> None:
     import nbclient  # noqa: F401
     import nbgrader.preprocessors  # noqa: F401
 
-    from . import isolation, sanitize  # noqa: F401
+    from . import isolation, pipeline, sanitize  # noqa: F401
 
 
 def grade_submission(task: GradingTask) -> GradingResult:
@@ -134,7 +135,7 @@ def _grade_notebook(task: GradingTask, name: str, data: bytes | None, workdir: s
 def _grading_config(timeout: int) -> Any:
     from traitlets.config import Config
 
-    from .course import configure
+    from ..course import configure
 
     config = configure(Config())
     config.Execute.timeout = timeout
@@ -145,13 +146,13 @@ def _execute(nb: Any, resources: dict, config: Any, task: GradingTask, result: G
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import CheckCellMetadata, IgnorePattern, LimitOutput
 
-    from .harness import grading_env
+    from ..course import grading_mode
     from .isolation import IsolatedExecute, default_memory_mb
     from .sanitize import SubmissionError
 
     executor = IsolatedExecute(config=config, memory_mb=task.memory_mb or default_memory_mb(),
                                threads=task.kernel_threads)
-    with grading_env("autograde"):
+    with grading_mode("autograde"):
         nb, resources = executor(nb, resources)
     report = executor.report
     result.events += report.events
@@ -165,7 +166,7 @@ def _execute(nb: Any, resources: dict, config: Any, task: GradingTask, result: G
 
 def cell_outcomes(nb: Any, notebook: str) -> list[CellOutcome]:
     """nbgrader's score of every autograded test cell, with the failed check's message."""
-    from .harness import is_test_cell, score_cell
+    from ..cells import is_test_cell, score_cell
 
     outcomes = []
     for cell in nb.cells:
@@ -181,7 +182,7 @@ def cell_outcomes(nb: Any, notebook: str) -> list[CellOutcome]:
 
 def submission_folders(root: Path, lab: str) -> dict[str, Path]:
     """submitted/<student>/<lab>/ folders, by student."""
-    return {folder.parent.name: folder for folder in sorted((root / "submitted").glob(f"*/{lab}"))
+    return {folder.parent.name: folder for folder in sorted(CoursePaths(root).submitted_root.glob(f"*/{lab}"))
             if folder.is_dir()}
 
 
@@ -220,22 +221,15 @@ def _read(path: Path) -> bytes | None:
 # ----------------------------------------------------------------------------- running the tasks
 
 
-def run_on_pool(tasks: list[GradingTask], workers: int) -> Iterator[GradingResult | None]:
-    """Results as they finish, from long-lived worker processes (a crashed worker is retried once).
-
-    Yields None first, once every task is submitted: the caller starts its progress bar
-    (and the bar's monitor thread) only after the workers are forked.
-    """
+def run_on_pool(tasks: list[GradingTask], workers: int) -> Iterator[GradingResult]:
+    """Results as they finish, from long-lived worker processes (a crashed worker is retried once)."""
     attempts: Counter[str] = Counter()
-    pending, started = list(tasks), False
+    pending = list(tasks)
     while pending:
         retry = []
         with ProcessPoolExecutor(max(1, min(workers, len(pending))), mp_context=_worker_context(),
                                  initializer=warm_up) as pool:
             futures = {pool.submit(grade_submission, task): task for task in pending}
-            if not started:
-                started = True
-                yield None
             try:
                 for future in as_completed(futures):
                     task = futures[future]
@@ -253,8 +247,6 @@ def run_on_pool(tasks: list[GradingTask], workers: int) -> Iterator[GradingResul
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
         pending = retry
-    if not started:
-        yield None
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
@@ -266,15 +258,14 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context(method)
 
 
-def run_on_dask(tasks: list[GradingTask], address: str) -> Iterator[GradingResult | None]:
-    """Results as they finish, one Dask task per submission (None first, once all are submitted)."""
+def run_on_dask(tasks: list[GradingTask], address: str) -> Iterator[GradingResult]:
+    """Results as they finish, one Dask task per submission."""
     from distributed import Client, as_completed as dask_completed
 
     with Client(address) as client:
         futures = {client.submit(grade_submission, task, pure=False,
                                  key=f"grade-{task.lab}-{task.student}-{time.time_ns()}"): task
                    for task in tasks}
-        yield None
         for future in dask_completed(futures):
             try:
                 yield future.result()
@@ -300,8 +291,8 @@ class GradebookWriter:
         self.coursedir = CourseDirectory(config=config)
 
     def record(self, result: GradingResult) -> Outcome:
-        submitted = self.root / "submitted" / result.student / self.lab
-        dest = self.root / "autograded" / result.student / self.lab
+        submitted = CoursePaths(self.root).submitted(result.student, self.lab)
+        dest = CoursePaths(self.root).autograded(result.student, self.lab)
         self._write_files(result, submitted, dest)
         self._write_grades(result, submitted)
         outcome = self.outcome(result)
@@ -332,7 +323,7 @@ class GradebookWriter:
         from nbgrader.api import Gradebook
         from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 
-        from .course import COURSE_ID
+        from ..course import COURSE_ID
 
         try:
             timestamp = self.coursedir.get_existing_timestamp(str(submitted))
@@ -384,7 +375,7 @@ class GradebookWriter:
 
 
 def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: str | None = None,
-              timeout: int = 60, memory_mb: int | None = None, force: bool = False,
+              timeout: int | None = None, memory_mb: int | None = None, force: bool = False,
               db_url: str | None = None, progress: bool = True) -> list[Outcome]:
     """Autograde every submitted notebook of ``lab`` under the course folder ``root``.
 
@@ -395,11 +386,12 @@ def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: st
     from nbgrader.api import Gradebook, MissingEntry
     from tqdm import tqdm
 
-    from .course import COURSE_ID, nbgrader_config
+    from ..course import COURSE_ID, db_url_or_default, lab_timeout, nbgrader_config
     from .sanitize import read_snapshot
 
     root = Path(root).resolve()
-    db_url = db_url or f"sqlite:///{root / 'gradebook.db'}"
+    timeout = timeout or lab_timeout(lab, root)
+    db_url = db_url_or_default(db_url, root)
     config = nbgrader_config(root, db_url)
     with Gradebook(db_url, COURSE_ID) as gradebook:
         try:
@@ -420,7 +412,8 @@ def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: st
         # Kernels share the cores: N kernels each running N BLAS/OpenMP threads would oversubscribe them.
         threads = max(1, len(os.sched_getaffinity(0)) // workers)
         results = run_on_pool([replace(task, kernel_threads=threads) for task in tasks], workers)
-    next(results)  # workers started and every task submitted
+    # No monitor thread: the pool forks its workers while the bar is shown, and a fork must find no thread.
+    tqdm.monitor_interval = 0
     with tqdm(total=len(todo), desc=f"grading {lab}", unit="submission", disable=not progress,
               file=sys.stderr) as bar:
         for result in results:
@@ -453,20 +446,11 @@ def summary_table(lab: str, fresh: list[Outcome], skipped: int, elapsed: float, 
     return "\n".join(lines)
 
 
-def _lab_timeout(root: Path, lab: str) -> int:
-    from .course import CELL_TIMEOUT, load_lab
-
-    try:
-        return load_lab(lab, root).timeout
-    except (FileNotFoundError, KeyError):
-        return CELL_TIMEOUT
-
-
 def cmd_grade(args: argparse.Namespace) -> int:
-    from .course import repo_root
+    from ..course import lab_timeout, repo_root
 
     root = Path(args.root or repo_root()).resolve()
-    timeout = args.timeout or _lab_timeout(root, args.lab)
+    timeout = args.timeout or lab_timeout(args.lab, root)
     try:
         grade_lab(args.lab, root, workers=args.workers, dask_address=args.dask, timeout=timeout,
                   memory_mb=args.memory, force=args.force, db_url=args.db, progress=True)
@@ -477,8 +461,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0  # a submission that could not be graded is an outcome, not a failure of the command
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("grade", help="autograde every submission of a lab, N at a time (nbgrader)")
+def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("lab", help="lab id, e.g. lab01_fundamentals")
     p.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: cores)")
     p.add_argument("--dask", metavar="ADDRESS", default=None,
@@ -488,6 +471,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--memory", type=int, default=None, metavar="MB",
                    help="memory cap per grading kernel (default: RAM per core, at least 4096)")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded")
-    p.add_argument("--db", default=None, help="nbgrader db_url (default: sqlite:///ROOT/gradebook.db)")
-    p.add_argument("--root", type=Path, default=None, help="course folder (default: this repository)")
     p.set_defaults(func=cmd_grade)

@@ -2,38 +2,26 @@
 
 feedback, export, report and demo read ``autograded/<student>/<lab>/outcome.json`` (see
 outcomes.py) and group test cells into *exercises*: the solution cells and the test cells
-that follow them in the released notebook (the same grouping as the lab's self-tests).
+that follow them in the released notebook (autograder/cells.py, as the lab's self-tests do).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from .harness import exercise_groups, grade_id, is_test_cell
-from .outcomes import Outcome
-
-
-@dataclass(frozen=True)
-class Exercise:
-    name: str  # the grade id of its (first) solution cell
-    notebook: str
-    tests: tuple[tuple[str, float], ...]  # (test grade id, points), in notebook order
-
-    @property
-    def max_score(self) -> float:
-        return sum(points for _, points in self.tests)
+from ..cells import Exercise, exercises
+from ..grading.outcomes import Outcome
 
 
 def lab_notebooks(root: Path, lab: str) -> list[str]:
     """The lab's released notebooks, in the order lab.toml declares them (else by name)."""
-    from .course import load_lab
+    from ..course import CourseError, load_lab
 
     released = {p.stem for p in (Path(root) / "release" / lab).glob("*.ipynb")}
     try:
         declared = list(load_lab(lab, Path(root)).notebooks)
-    except FileNotFoundError:  # a course folder holding only release/ (e.g. a copy for grading)
+    except CourseError:  # a course folder holding only release/ (e.g. a copy for grading)
         declared = []
     return [n for n in declared if n in released] + sorted(released - set(declared))
 
@@ -44,20 +32,8 @@ def release_notebook(root: Path, lab: str, notebook: str) -> nbformat.NotebookNo
 
 def lab_exercises(root: Path, lab: str) -> list[Exercise]:
     """Every autograded exercise of the released lab, in order."""
-    exercises = []
-    for notebook in lab_notebooks(root, lab):
-        nb = release_notebook(root, lab, notebook)
-        grouped: set[str] = set()
-        points = {grade_id(c): float(c.metadata["nbgrader"].get("points", 0)) for c in nb.cells if is_test_cell(c)}
-        for group in exercise_groups(nb):
-            if group.test_ids:
-                exercises.append(Exercise(group.solution_ids[0], notebook,
-                                          tuple((t, points[t]) for t in group.test_ids)))
-                grouped.update(group.test_ids)
-        for cell in nb.cells:  # a test cell before any solution cell is an exercise of its own
-            if is_test_cell(cell) and grade_id(cell) not in grouped:
-                exercises.append(Exercise(grade_id(cell), notebook, ((grade_id(cell), points[grade_id(cell)]),)))
-    return exercises
+    return [exercise for notebook in lab_notebooks(root, lab)
+            for exercise in exercises(release_notebook(root, lab, notebook), notebook) if exercise.tests]
 
 
 def exercise_scores(outcome: Outcome, exercises: list[Exercise]) -> dict[str, float | None]:

@@ -27,7 +27,8 @@ from typing import Any
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from nbgrader.utils import is_grade
+
+from ..cells import grade_id, nbgrader
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")  # torch, NumPy's BLAS
 MIN_MEMORY_MB = 4096  # importing torch alone maps ~3.3 GB of address space
@@ -53,8 +54,7 @@ class ExecutionReport:
 
 
 def cell_label(cell: NotebookNode, index: int) -> str:
-    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-    return grade_id or f"cell {index}"
+    return grade_id(cell) or f"cell {index}"
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
@@ -136,4 +136,4 @@ class IsolatedExecute(Execute):
         self.nb.cells[index].setdefault("outputs", []).append(error_output(ename, why))
         for later in self.nb.cells[index + 1:]:
             if later.cell_type == "code":
-                later.outputs = [error_output("NotExecuted", f"not run: {why}")] if is_grade(later) else []
+                later.outputs = [error_output("NotExecuted", f"not run: {why}")] if nbgrader(later).get("grade") else []

@@ -11,7 +11,7 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
-from .outcomes import Outcome, load_outcomes
+from ..grading.outcomes import Outcome, load_outcomes
 from .results import Exercise, exercise_scores, lab_exercises
 
 TOP_MESSAGES = 3  # failure messages shown per test cell
@@ -124,7 +124,7 @@ def write_report(lab: str, root: Path) -> Path:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .course import repo_root
+    from ..course import repo_root
 
     root = Path(args.root or repo_root())
     path = write_report(args.lab, root)
@@ -133,8 +133,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("report", help="class statistics, frequent failures, each submission's fate, histogram")
+def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("lab", help="lab id")
-    p.add_argument("--root", type=Path, default=None, help="course folder (default: the repository)")
     p.set_defaults(func=cmd_report)

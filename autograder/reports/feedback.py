@@ -16,8 +16,10 @@ from pathlib import Path
 
 import nbformat
 
-from .harness import grade_id, is_solution_cell, is_test_cell
-from .outcomes import Outcome, load_outcomes
+from ..cells import grade_id, is_answer_cell, is_test_cell
+from ..cells import points as cell_points
+from ..course import CoursePaths
+from ..grading.outcomes import Outcome, load_outcomes
 from .results import exercise_scores, format_points, lab_exercises, lab_notebooks, release_notebook, status_label
 
 STYLE = """
@@ -66,7 +68,7 @@ def _heading(markdown: str) -> str | None:
 
 def render_notebook(root: Path, outcome: Outcome, notebook: str) -> list[str]:
     release = release_notebook(root, outcome.lab, notebook)
-    mine = submitted_cells(Path(root) / "submitted" / outcome.student / outcome.lab / f"{notebook}.ipynb")
+    mine = submitted_cells(CoursePaths(Path(root)).submitted(outcome.student, outcome.lab) / f"{notebook}.ipynb")
     graded = {c.grade_id: c for c in outcome.cells if c.notebook == notebook}
     parts = [f"<h2>{esc(notebook)}</h2>"]
     if mine is None:
@@ -81,7 +83,7 @@ def render_notebook(root: Path, outcome: Outcome, notebook: str) -> list[str]:
             heading = _heading(cell.source)
             if heading:
                 parts.append(f"<h3>{esc(heading)}</h3>")
-        elif is_solution_cell(cell) or cell.metadata.get("nbgrader", {}).get("solution"):
+        elif is_answer_cell(cell):
             parts.append(_render_answer(cell, gid, mine))
         elif is_test_cell(cell):
             parts.append(_render_test(cell, graded.get(gid), outcome.status == "failed"))
@@ -99,7 +101,7 @@ def _render_answer(cell: nbformat.NotebookNode, gid: str, mine: dict | None) -> 
 
 def _render_test(cell: nbformat.NotebookNode, result, failed_submission: bool) -> str:
     gid = grade_id(cell)
-    points = float(cell.metadata["nbgrader"].get("points", 0))
+    points = cell_points(cell)
     description = esc(test_description(cell.source))
     if failed_submission or result is None:
         return (f'<div class="test"><b>{esc(gid)}</b> — {description}<br>'
@@ -139,11 +141,11 @@ def render(root: Path, outcome: Outcome, title: str) -> str:
 
 
 def lab_title(root: Path, lab: str) -> str:
-    from .course import load_lab
+    from ..course import CourseError, load_lab
 
     try:
         return load_lab(lab, Path(root)).title
-    except FileNotFoundError:
+    except CourseError:
         return lab
 
 
@@ -160,7 +162,7 @@ def write_feedback(lab: str, root: Path) -> list[Path]:
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
-    from .course import repo_root
+    from ..course import repo_root
 
     root = Path(args.root or repo_root())
     written = write_feedback(args.lab, root)
@@ -170,8 +172,6 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("feedback", help="per-student HTML feedback (scores and failed checks, no hidden tests)")
+def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("lab", help="lab id")
-    p.add_argument("--root", type=Path, default=None, help="course folder (default: the repository)")
     p.set_defaults(func=cmd_feedback)

@@ -11,6 +11,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..course import CoursePaths
+
 OUTCOME_FILE = "outcome.json"
 STATUSES = ("graded", "partial", "failed")  # partial: graded, but some cells timed out / were killed
 
@@ -51,7 +53,7 @@ class Outcome:
 
 
 def outcome_path(root: Path, student: str, lab: str) -> Path:
-    return Path(root) / "autograded" / student / lab / OUTCOME_FILE
+    return CoursePaths(Path(root)).autograded(student, lab) / OUTCOME_FILE
 
 
 def load_outcome(path: Path) -> Outcome:
@@ -62,4 +64,4 @@ def load_outcome(path: Path) -> Outcome:
 
 def load_outcomes(root: Path, lab: str) -> list[Outcome]:
     """Every recorded outcome of a lab, sorted by student."""
-    return [load_outcome(p) for p in sorted((Path(root) / "autograded").glob(f"*/{lab}/{OUTCOME_FILE}"))]
+    return [load_outcome(p) for p in sorted(CoursePaths(Path(root)).autograded_root.glob(f"*/{lab}/{OUTCOME_FILE}"))]

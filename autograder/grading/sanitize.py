@@ -25,7 +25,7 @@ from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds,
                                     OverwriteCells, OverwriteKernelspec)
 
-from .harness import grade_id
+from ..cells import grade_id, nbgrader, nbgrader_metadata
 
 COMMON_CELLS = {"course_setup"}  # the locked setup cell every lab starts with: says nothing about the lab
 
@@ -201,7 +201,7 @@ def find_tampering(nb: NotebookNode, snapshot: NotebookSnapshot) -> tuple[list[s
         if _normalise(cell.source) != _normalise(source.released_source):
             tampered.append(name)
             events.append(f"tampering: {name} was edited; restored from the source")
-        points = cell.metadata.get("nbgrader", {}).get("points")
+        points = nbgrader(cell).get("points")
         if source.max_score is not None and points is not None and _as_float(points) != source.max_score:
             tampered.append(name)
             events.append(f"tampering: {name} was set to {points} points; restored to {source.max_score:g}")
@@ -234,8 +234,7 @@ def _restored_cell(source: SourceCell) -> NotebookNode:
     else:
         cell = NotebookNode(cell_type=source.cell_type, source=source.source, metadata={
             "deletable": False, "editable": False,
-            "nbgrader": {"grade": False, "grade_id": source.name, "locked": True, "schema_version": 3,
-                         "solution": False, "task": False, "checksum": source.checksum}})
+            "nbgrader": nbgrader_metadata("readonly", source.name, checksum=source.checksum)})
         if source.cell_type == "code":
             cell.update(outputs=[], execution_count=None)
     cell.id = f"restored-{source.name}"[:64]

@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import ast
 import base64
-import contextlib
 import copy
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import nbformat
+
+from ..cells import (CellScore, Exercise, bound_names, dependent_tests, exercises, grade_id, is_answer_cell, is_test_cell,
+                     released_source, score_cell, strip_magics)
+from ..course import CELL_TIMEOUT, grading_mode
 
 EXERCISE_KEYS = {"mutants": "mistake", "alternatives": "approach"}
 
@@ -40,29 +43,25 @@ class Candidate:
     exercise: str
     why: str
     code: str
-    index: int  # position in its file, for stable test ids
+    slug: str  # from the mistake or approach text: a test id that names the same candidate tomorrow
 
     @property
     def test_id(self) -> str:
-        return f"{self.exercise}-{self.index}"
+        return f"{self.exercise}-{self.slug}"
 
 
-@dataclass
-class CellScore:
-    grade_id: str
-    score: float
-    max_score: float
-    message: str = ""
+SLUG_LENGTH = 48
 
 
-@dataclass
-class Group:
-    """Consecutive solution cells and the test cells that follow them: one exercise's range."""
-
-    solution_ids: list[str]
-    start: int
-    end: int  # index of the last test cell
-    test_ids: list[str] = field(default_factory=list)
+def slugify(text: str) -> str:
+    """'forgets the bias column (b)' -> 'forgets-the-bias-column-b', at most SLUG_LENGTH characters."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    slug = ""
+    for word in words:
+        if len(slug) + len(word) + 1 > SLUG_LENGTH:
+            break
+        slug = f"{slug}-{word}" if slug else word
+    return slug or "candidate"
 
 
 # ----------------------------------------------------------------------------- reading
@@ -85,7 +84,10 @@ def read_candidates(path: Path) -> list[Candidate]:
             raise HarnessError(f"{path}: cell {index} has code but no exercise=\"...\" in its header")
         if not meta.get(key):
             raise HarnessError(f"{path}: cell {index} ({meta['exercise']}) needs {key}=\"...\" saying why")
-        out.append(Candidate(kind.rstrip("s"), meta["exercise"], meta[key], cell.source, len(out)))
+        slug = slugify(meta[key])
+        taken = sum(c.exercise == meta["exercise"] and c.slug.split("~")[0] == slug for c in out)
+        out.append(Candidate(kind.rstrip("s"), meta["exercise"], meta[key], cell.source,
+                             f"{slug}~{taken + 1}" if taken else slug))
     return out
 
 
@@ -97,88 +99,13 @@ def _is_only_comments(source: str) -> bool:
     return all(isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) for node in body)
 
 
-def grade_id(cell: nbformat.NotebookNode) -> str | None:
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
-
-
-def is_test_cell(cell: nbformat.NotebookNode) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
-
-def is_solution_cell(cell: nbformat.NotebookNode) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("solution")) and not meta.get("grade")
-
-
-def exercise_groups(nb: nbformat.NotebookNode) -> list[Group]:
-    """Split the notebook into exercise ranges (solution cells, then their tests)."""
-    groups: list[Group] = []
-    current: Group | None = None
-    for index, cell in enumerate(nb.cells):
-        if is_solution_cell(cell):
-            if current is None or current.test_ids:
-                current = Group([], index, index)
-                groups.append(current)
-            current.solution_ids.append(grade_id(cell))
-        elif is_test_cell(cell) and current is not None:
-            current.test_ids.append(grade_id(cell))
-            current.end = index
-    return groups
-
-
-def bound_names(source: str) -> set[str]:
-    """Top-level names a cell defines (functions, classes, assigned variables)."""
-    names: set[str] = set()
-    for node in ast.parse(source).body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
-    return names
-
-
-def _strip_magics(source: str) -> str:
-    return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
-
-
 # ----------------------------------------------------------------------------- running
-
-
-@contextlib.contextmanager
-def grading_env(mode: str = "autograde") -> Iterator[None]:
-    """Set NBGRADER_EXECUTION as nbgrader does, so training cells take their fast path."""
-    old = os.environ.get("NBGRADER_EXECUTION")
-    os.environ["NBGRADER_EXECUTION"] = mode
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("NBGRADER_EXECUTION", None)
-        else:
-            os.environ["NBGRADER_EXECUTION"] = old
-
-
-def score_cell(cell: nbformat.NotebookNode) -> CellScore:
-    """nbgrader's own verdict on an executed test cell, with the reason when it failed."""
-    from nbgrader.utils import determine_grade
-
-    score, max_score = determine_grade(cell)
-    message = ""
-    for output in cell.get("outputs", []):
-        if output.output_type == "error":
-            message = f"{output.ename}: {output.evalue}"
-        elif output.output_type == "stream" and output.name == "stderr":
-            message = message or f"wrote to stderr: {output.text[:300]}"
-    return CellScore(grade_id(cell), float(score or 0), float(max_score), message)
 
 
 class KernelSession:
     """One kernel that runs a notebook's cells, and candidates in place of solution cells."""
 
-    def __init__(self, nb: nbformat.NotebookNode, workdir: Path, timeout: int = 60):
+    def __init__(self, nb: nbformat.NotebookNode, workdir: Path, timeout: int = CELL_TIMEOUT):
         from nbclient import NotebookClient
 
         self.nb = nb
@@ -190,7 +117,7 @@ class KernelSession:
         self._context = None
 
     def __enter__(self) -> "KernelSession":
-        with grading_env():
+        with grading_mode():
             self._context = self.client.setup_kernel()
             self._context.__enter__()
         return self
@@ -213,7 +140,18 @@ class KernelSession:
             code = "".join(f"globals().pop({n!r}, None)\n" for n in sorted(names))
             self.run(nbformat.v4.new_code_cell(code), -1)
 
-    def run_group(self, group: Group, replace: dict[str, str] | None = None) -> list[CellScore]:
+    def score_tests(self, test_ids: list[str], visible: bool = False) -> list[CellScore]:
+        """Run test cells (as released when ``visible``) in the kernel's current state and score them."""
+        scores = []
+        for index, cell in enumerate(self.nb.cells):
+            if grade_id(cell) in test_ids:
+                if visible:
+                    cell = nbformat.from_dict(dict(cell))
+                    cell.source = released_source(cell.source)
+                scores.append(score_cell(self.run(cell, index)))
+        return scores
+
+    def run_group(self, group: Exercise, replace: dict[str, str] | None = None) -> list[CellScore]:
         """Run an exercise's range (solution cells replaced as given) and score its tests."""
         replace = replace or {}
         scores = []
@@ -231,7 +169,17 @@ class KernelSession:
 @dataclass
 class CandidateResult:
     candidate: Candidate
-    scores: list[CellScore]
+    scores: list[CellScore]  # its exercise's test cells, hidden tests included (as graded)
+    visible: list[CellScore] = field(default_factory=list)  # the same cells as released (visible checks only)
+    elsewhere: list[CellScore] = field(default_factory=list)  # other exercises' test cells it could reach
+
+    @property
+    def fails_visible_check(self) -> bool:
+        return any(s.score < s.max_score for s in self.visible)
+
+    @property
+    def lost_elsewhere(self) -> list[CellScore]:
+        return [s for s in self.elsewhere if s.score < s.max_score]
 
     @property
     def points(self) -> float:
@@ -253,17 +201,22 @@ class NotebookReport:
 
 def check_candidate_names(candidate: Candidate, reference_source: str) -> None:
     needed = bound_names(reference_source)
-    missing = needed - bound_names(_strip_magics(candidate.code))
+    missing = needed - bound_names(strip_magics(candidate.code))
     if missing:
         raise HarnessError(f"{candidate.kind} {candidate.test_id} ({candidate.why}) must define "
                            f"{sorted(missing)} like the cell it replaces")
 
 
-def evaluate_notebook(nb_path: Path, candidates: list[Candidate], timeout: int = 60,
+def evaluate_notebook(nb_path: Path, candidates: list[Candidate], timeout: int = CELL_TIMEOUT,
                       figures_dir: Path | None = None) -> NotebookReport:
-    """Run the reference notebook once, then every candidate for its exercises, in one kernel."""
+    """Run the reference notebook once, then every candidate for its exercises, in one kernel.
+
+    Each candidate is scored three ways: its exercise's test cells as graded (hidden tests
+    included), the same cells as released (does a visible check catch it?), and the test cells
+    of other exercises that could reach its names (a mistake must cost points only where it is).
+    """
     nb = nbformat.read(nb_path, as_version=4)
-    groups = {sid: g for g in exercise_groups(nb) for sid in g.solution_ids}
+    groups = {sid: g for g in exercises(nb, nb_path.stem) for sid in g.solution_ids}
     cells_by_id = {grade_id(c): c for c in nb.cells if grade_id(c)}
     mine = [c for c in candidates if c.exercise in groups]
     for cand in mine:
@@ -281,15 +234,18 @@ def evaluate_notebook(nb_path: Path, candidates: list[Candidate], timeout: int =
         for exercise in dict.fromkeys(c.exercise for c in mine):  # grouped, in file order
             group = groups[exercise]
             names = bound_names(cells_by_id[exercise].source)
+            others = sorted(dependent_tests(nb, names) - set(group.test_ids))
             for cand in (c for c in mine if c.exercise == exercise):
                 session.forget(names)
-                results.append(CandidateResult(cand, session.run_group(group, {exercise: cand.code})))
+                graded = session.run_group(group, {exercise: cand.code})
+                results.append(CandidateResult(cand, graded, visible=session.score_tests(group.test_ids, visible=True),
+                                               elsewhere=session.score_tests(others)))
             session.forget(names)
             session.run_group(group)  # back to the reference state for the next exercise
     return NotebookReport(nb_path.stem, scores, results, figures, errors)
 
 
-def execute_release(release_path: Path, source_path: Path, timeout: int = 60) -> list[CellScore]:
+def execute_release(release_path: Path, source_path: Path, timeout: int = CELL_TIMEOUT) -> list[CellScore]:
     """Grade a student notebook as released (every stub raises).
 
     As nbgrader's autograde does, each test cell is restored from the source notebook
@@ -331,9 +287,8 @@ def fill_submission(release_path: Path, source_path: Path, answers: dict[str, st
     nb = nbformat.read(release_path, as_version=4)
     source_cells = {grade_id(c): c for c in nbformat.read(source_path, as_version=4).cells if grade_id(c)}
     for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        gid = meta.get("grade_id")
-        if not meta.get("solution"):
+        gid = grade_id(cell)
+        if not is_answer_cell(cell):
             continue
         if gid in answers:
             if answers[gid]:

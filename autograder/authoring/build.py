@@ -1,11 +1,7 @@
 """assignments/<lab>/<notebook>.py (jupytext percent) -> source/ (nbgrader) -> release/ (students).
 
-A cell's role is declared once in its header and becomes nbgrader's cell metadata:
-
-    # %% tags=["solution"] id="sigmoid"                      autograded answer (student code)
-    # %% tags=["tests"] id="test_sigmoid_values" points=2    autograded tests (locked)
-    # %% [markdown] tags=["manual"] id="a1_residual" points=1  manually graded answer
-    # %% tags=["readonly"] id="setup"                        locked, not graded
+A cell's role is declared once in its header and becomes nbgrader's cell metadata
+(autograder/cells.py).
 
 The build prepends a locked setup cell that installs the course helpers where they are
 missing (Colab) and keeps warnings out of stderr. Output is deterministic: cell ids come
@@ -21,9 +17,9 @@ from typing import Any
 
 import nbformat
 
-from .course import Lab, course_settings, labs, load_lab, nbgrader_config
+from ..cells import CellError, declared_role, nbgrader_metadata
+from ..course import Lab, course_settings, db_url_or_default, labs, load_lab, nbgrader_config, repo_root
 
-ROLES = ("solution", "tests", "manual", "readonly")
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 SETUP_ID = "course_setup"
 SETUP_TEMPLATE = '''\
@@ -37,29 +33,8 @@ import autograder
 autograder.setup_notebook()'''
 
 
-class BuildError(ValueError):
+class BuildError(CellError):
     """An assignment file declares something the build cannot turn into a notebook."""
-
-
-def cell_role(cell: Any) -> str | None:
-    roles = [tag for tag in cell.metadata.get("tags", []) if tag in ROLES]
-    if len(roles) > 1:
-        raise BuildError(f"cell {cell.metadata.get('id')!r} declares several roles: {roles}")
-    return roles[0] if roles else None
-
-
-def nbgrader_metadata(role: str, grade_id: str, points: float | None) -> dict[str, Any]:
-    """nbgrader's schema-3 cell metadata for a declared role."""
-    meta = {"grade": role in ("tests", "manual"), "grade_id": grade_id,
-            "locked": role in ("tests", "readonly"), "schema_version": 3,
-            "solution": role in ("solution", "manual"), "task": False}
-    if role in ("tests", "manual"):
-        if points is None or float(points) <= 0:
-            raise BuildError(f"{role} cell {grade_id!r} needs points=N (N > 0)")
-        meta["points"] = points
-    elif points is not None:
-        raise BuildError(f"{role} cell {grade_id!r} cannot carry points")
-    return meta
 
 
 def read_assignment(path: Path) -> nbformat.NotebookNode:
@@ -72,7 +47,7 @@ def read_assignment(path: Path) -> nbformat.NotebookNode:
                        {"nbgrader": nbgrader_metadata("readonly", SETUP_ID, None)}, SETUP_ID)]
     seen: set[str] = {SETUP_ID}
     for index, cell in enumerate(text.cells):
-        role = cell_role(cell)
+        role = declared_role(cell)
         declared = cell.metadata.get("id")
         if role and not declared:
             raise BuildError(f"{path.name}: a {role} cell needs an id (cell {index}: {cell.source[:60]!r})")
@@ -126,7 +101,7 @@ def generate_release(lab_id: str, out_root: Path, db_url: str | None = None) -> 
     from nbgrader.converters import GenerateAssignment
     from nbgrader.coursedir import CourseDirectory
 
-    config = nbgrader_config(out_root, db_url or f"sqlite:///{out_root / 'gradebook.db'}")
+    config = nbgrader_config(out_root, db_url_or_default(db_url, out_root))
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = lab_id
     app = GenerateAssignment(coursedir=coursedir, config=config)
@@ -151,8 +126,6 @@ def build(lab_ids: list[str] | None = None, root: Path | None = None, out_root: 
     ``only`` names notebooks to rebuild (while a lab is being written); the release is
     regenerated from whatever source notebooks the lab has.
     """
-    from .course import repo_root
-
     root = Path(root or repo_root())
     out_root = Path(out_root or root)
     chosen = [load_lab(lab, root) for lab in lab_ids] if lab_ids else labs(root)
@@ -171,10 +144,28 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    b = sub.add_parser("build", help="assignments/ -> source/ -> release/ (nbgrader generate_assignment)")
-    b.add_argument("labs", nargs="*", help="lab ids (default: every lab in assignments/)")
-    b.add_argument("--out", type=Path, default=None, help="write source/ and release/ here instead")
-    b.add_argument("--notebooks", nargs="+", default=None,
-                   help="rebuild only these notebooks of the lab (while writing a lab of several notebooks)")
-    b.set_defaults(func=cmd_build)
+def cmd_release(args: argparse.Namespace) -> int:
+    """`build` for a course folder: every lab released into its gradebook, one failing lab not stopping the rest."""
+    root = Path(args.root or repo_root())
+    failed = []
+    for lab in args.labs or [lab.id for lab in labs(root)]:
+        try:
+            build([lab], root=root, out_root=root, db_url=args.db)
+        except (CellError, OSError, ValueError) as error:
+            failed.append(lab)
+            print(f"could not release {lab}: {type(error).__name__}: {error}")
+            continue
+        notebooks = sorted(p.name for p in (root / "release" / lab).glob("*.ipynb"))
+        print(f"released {lab}: release/{lab}/ ({', '.join(notebooks)}), recorded in the gradebook")
+    return 1 if failed else 0
+
+
+def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
+    p.add_argument("labs", nargs="*", help="lab ids (default: every lab in assignments/)")
+    if command == "build":
+        p.add_argument("--out", type=Path, default=None, help="write source/ and release/ here instead")
+        p.add_argument("--notebooks", nargs="+", default=None,
+                       help="rebuild only these notebooks of the lab (while writing a lab of several notebooks)")
+        p.set_defaults(func=cmd_build)
+    else:
+        p.set_defaults(func=cmd_release)

@@ -23,6 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from ..course import CourseError, CoursePaths
+
 STUDENT_ID = re.compile(r"(?<![A-Za-z0-9])(\d{3,})(?![A-Za-z0-9])")
 TIMESTAMP_FILE = "timestamp.txt"
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's exchange format, parsed by nbgrader.utils.parse_utc
@@ -142,8 +144,8 @@ def match(item: Incoming, notebooks: list[str], mapping: dict[str, str]) -> Acti
 
 
 def lab_notebook_names(root: Path, lab: str) -> list[str]:
-    from .course import load_lab
-    from .results import lab_notebooks
+    from ..course import load_lab
+    from ..reports.results import lab_notebooks
 
     return lab_notebooks(root, lab) or list(load_lab(lab, root).notebooks)
 
@@ -201,7 +203,7 @@ def collect(lab: str, path: Path, root: Path, mapping: dict[str, str] | None = N
         else:
             chosen[key] = (item, action)
     for (student, notebook), (item, action) in sorted(chosen.items()):
-        dest = Path(root) / "submitted" / student / lab / f"{notebook}.ipynb"
+        dest = CoursePaths(Path(root)).submitted(student, lab) / f"{notebook}.ipynb"
         data = item.read()
         action.verdict, action.detail = decide(item, data, dest, force)
         if action.verdict in ("collected", "replaced", "forced"):
@@ -221,13 +223,13 @@ def print_actions(actions: list[Action]) -> None:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from .course import repo_root
+    from ..course import repo_root
 
     root = Path(args.root or repo_root())
     mapping = read_mapping(args.mapping) if args.mapping else {}
     try:
         actions = collect(args.lab, args.path, root, mapping, args.force)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, CourseError) as error:
         print(f"cannot collect {args.lab}: {error} (is the lab released in {root}?)")
         return 1
     print(f"{args.path} -> {root / 'submitted'}/<student>/{args.lab}/")
@@ -235,13 +237,11 @@ def cmd_collect(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("collect", help="import submissions (folder or .zip, named by student id) into submitted/")
+def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("lab", help="lab id, e.g. lab01_fundamentals")
     p.add_argument("path", type=Path, help="a folder, a .zip of notebooks, or one notebook")
     p.add_argument("--mapping", type=Path, default=None,
                    help="CSV of filename,student_id rows for files whose names carry no (or the wrong) id")
     p.add_argument("--force", action="store_true",
                    help="replace earlier submissions even when they are newer")
-    p.add_argument("--root", type=Path, default=None, help="course folder (default: the repository)")
     p.set_defaults(func=cmd_collect)

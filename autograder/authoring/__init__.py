@@ -1,0 +1,1 @@
+"""For lab authors: the build (assignments/ -> source/ -> release/), the one-kernel self-test, the example classes."""

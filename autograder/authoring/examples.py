@@ -1,0 +1,229 @@
+"""The bundled example class: ``examples/<lab>/*.ipynb``, generated from release/, source/ and mutants.py.
+
+``python -m autograder.examples [LAB…]`` (re)writes them; the output is deterministic and
+committed, and a test checks it is up to date. Files carry LMS-style names
+(``<last>_<first>_<id>_<notebook>.ipynb``, one plain ``<id>.ipynb``) so that ``autograder
+collect`` sees what an LMS download looks like. The class: a full-marks submission, an
+untouched release, two students with typical mistakes from the lab's mutants.py, and one
+of each broken submission the grader must survive (see CASES).
+"""
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+
+from ..cells import grade_id, is_solution_cell, is_test_cell, nbgrader_metadata
+from .harness import Candidate, fill_submission, read_candidates
+
+Notebook = nbformat.NotebookNode
+
+
+@dataclass(frozen=True)
+class Example:
+    student: str  # the numeric id an LMS puts in the file name
+    name: str  # "last_first", or "" for a file named by the id alone
+    kind: str  # the case, one of CASES
+    description: str
+
+    def file_name(self, notebook: str, single: bool) -> str:
+        if not self.name:
+            return f"{self.student}.ipynb" if single else f"{self.student}_{notebook}.ipynb"
+        return f"{self.name}_{self.student}_{notebook}.ipynb"
+
+
+CLASS = (
+    Example("10001", "lovelace_ada", "correct", "every answer right: full marks"),
+    Example("10002", "", "empty", "the release handed back untouched: zero"),
+    Example("10003", "hopper_grace", "mistakes_a", "a typical mistake (mutants.py) in the first exercise"),
+    Example("10004", "turing_alan", "mistakes_b", "typical mistakes (mutants.py) in the last two exercises"),
+    Example("10005", "knuth_donald", "infinite_loop", "an infinite loop before an answer: that cell times out"),
+    Example("10006", "liskov_barbara", "kernel_death", "a cell calls os._exit: the kernel dies"),
+    Example("10007", "ritchie_dennis", "invalid_json", "a file cut in half: invalid JSON"),
+    Example("10008", "hamilton_margaret", "empty_file", "an empty file (0 bytes)"),
+    Example("10009", "backus_john", "other_lab", "a notebook of another lab"),
+    Example("10010", "goldberg_adele", "deleted_test", "correct answers, one test cell deleted"),
+    Example("10011", "kay_alan", "edited_test", "correct answers, one test cell edited to pass"),
+    Example("10012", "allen_frances", "stderr_warning", "correct answers whose function warns on stderr"),
+)
+CASES = tuple(e.kind for e in CLASS)
+
+
+@dataclass
+class LabFiles:
+    """What the generator reads for one notebook of a lab."""
+
+    notebook: str
+    release: Path
+    source: Path
+    mutants: list[Candidate]
+
+    def correct(self, answers: dict[str, str] | None = None) -> Notebook:
+        return fill_submission(self.release, self.source, answers)
+
+    def solution_ids(self) -> list[str]:
+        return [grade_id(c) for c in nbformat.read(self.source, as_version=4).cells if is_solution_cell(c)]
+
+    def reference(self, gid: str) -> str:
+        return next(c.source for c in self.correct().cells if grade_id(c) == gid)
+
+
+def to_bytes(nb: Notebook) -> bytes:
+    return (nbformat.writes(nb) + "\n").encode()
+
+
+def _mutated(files: LabFiles, exercises: list[str]) -> bytes:
+    first = {}
+    for cand in files.mutants:
+        if cand.exercise in exercises and cand.exercise not in first:
+            first[cand.exercise] = cand.code
+    return to_bytes(files.correct(first))
+
+
+def _mutant_exercises(files: LabFiles) -> list[str]:
+    return list(dict.fromkeys(c.exercise for c in files.mutants))
+
+
+def _prepend_to_answer(files: LabFiles, index: int, code: str) -> bytes:
+    """Correct answers, with ``code`` run before the reference answer of one solution cell."""
+    gid = [s for s in files.solution_ids() if _is_code_answer(files, s)][index]
+    return to_bytes(files.correct({gid: code + files.reference(gid)}))
+
+
+def _is_code_answer(files: LabFiles, gid: str) -> bool:
+    return any(grade_id(c) == gid and c.cell_type == "code" for c in nbformat.read(files.source, as_version=4).cells)
+
+
+def _test_cells(nb: Notebook) -> list[Notebook]:
+    return [c for c in nb.cells if is_test_cell(c)]
+
+
+def deleted_test(files: LabFiles) -> bytes:
+    nb = files.correct()
+    nb.cells.remove(_test_cells(nb)[0])
+    return to_bytes(nb)
+
+
+def edited_test(files: LabFiles) -> bytes:
+    nb = files.correct()
+    _test_cells(nb)[0].source = "# I could not make this test pass, so I changed it\npass"
+    return to_bytes(nb)
+
+
+def stderr_warning(files: LabFiles) -> bytes:
+    """The first function answer, warning (on stderr) every time it is called, still correct."""
+    for gid in files.solution_ids():
+        tree = ast.parse(files.reference(gid)) if _is_code_answer(files, gid) else None
+        functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)] if tree else []
+        if functions:
+            fn = functions[0]
+            docstring = int(bool(ast.get_docstring(fn)))
+            warn = ast.parse(f"warnings.warn('{fn.name}: this implementation is slow', RuntimeWarning)").body[0]
+            fn.body.insert(docstring, warn)
+            tree.body.insert(0, ast.parse("import warnings").body[0])
+            return to_bytes(files.correct({gid: ast.unparse(tree)}))
+    raise ValueError(f"{files.notebook}: no function answer to add a warning to")
+
+
+def other_lab(files: LabFiles) -> bytes:
+    """A notebook of a lab that is not this one: its own setup, answer and test cells."""
+    setup = next(c for c in nbformat.read(files.release, as_version=4).cells if grade_id(c) == "course_setup")
+    answer = nbformat.v4.new_code_cell("def forward(x, w):\n    return x @ w",
+                                       metadata={"nbgrader": nbgrader_metadata("solution", "forward")})
+    test = nbformat.v4.new_code_cell('"""forward computes x @ w."""\nassert_close(forward(x, w), x @ w)',
+                                     metadata={"nbgrader": nbgrader_metadata("tests", "test_forward", 2)})
+    nb = nbformat.v4.new_notebook(cells=[setup, answer, test], metadata=dict(
+        nbformat.read(files.release, as_version=4).metadata))
+    for cell, cell_id in zip(nb.cells, ("course_setup", "forward", "test_forward")):
+        cell.id = cell_id
+    nb.nbformat_minor = 5
+    return to_bytes(nb)
+
+
+MAKERS: dict[str, Callable[[LabFiles], bytes]] = {
+    "correct": lambda f: to_bytes(f.correct()),
+    "empty": lambda f: to_bytes(nbformat.read(f.release, as_version=4)),
+    "mistakes_a": lambda f: _mutated(f, _mutant_exercises(f)[:1]),
+    "mistakes_b": lambda f: _mutated(f, _mutant_exercises(f)[-2:]),
+    "infinite_loop": lambda f: _prepend_to_answer(f, -3, "while True:  # waits for a convergence that never comes\n"
+                                                         "    pass\n"),
+    "kernel_death": lambda f: _prepend_to_answer(f, -2, "import os\nos._exit(1)  # 'restart' the kernel\n"),
+    "invalid_json": lambda f: to_bytes(f.correct())[: len(to_bytes(f.correct())) // 2],
+    "empty_file": lambda f: b"",
+    "other_lab": other_lab,
+    "deleted_test": deleted_test,
+    "edited_test": edited_test,
+    "stderr_warning": stderr_warning,
+}
+
+
+def lab_files(lab: str, root: Path) -> list[LabFiles]:
+    from ..course import load_lab
+
+    info = load_lab(lab, root)
+    mutants = read_candidates(info.folder / "mutants.py")
+    out = []
+    for notebook in info.notebooks:
+        source = root / "source" / lab / f"{notebook}.ipynb"
+        ids = {grade_id(c) for c in nbformat.read(source, as_version=4).cells}
+        out.append(LabFiles(notebook, root / "release" / lab / f"{notebook}.ipynb", source,
+                            [m for m in mutants if m.exercise in ids]))
+    return out
+
+
+def example_class(lab: str, root: Path) -> dict[str, bytes]:
+    """File name -> content of every example submission of the lab.
+
+    The broken cases break the lab's first notebook; a student's other notebooks are correct.
+    """
+    files = lab_files(lab, root)
+    single = len(files) == 1
+    out = {}
+    for example in CLASS:
+        for position, nb_files in enumerate(files):
+            broken_elsewhere = position > 0 and example.kind not in ("correct", "empty", "mistakes_a", "mistakes_b")
+            make = MAKERS["correct"] if broken_elsewhere else MAKERS[example.kind]
+            out[example.file_name(nb_files.notebook, single)] = make(nb_files)
+    out["README.md"] = readme(lab, files, single).encode()
+    return out
+
+
+def readme(lab: str, files: list[LabFiles], single: bool) -> str:
+    lines = [f"# Example class for {lab}", "",
+             "Generated by `python -m autograder.examples` from release/, source/ and mutants.py; do not edit.",
+             "`make demo` collects, grades and reports these.", "",
+             "| file | student | case |", "|---|---|---|"]
+    for example in CLASS:
+        lines.append(f"| {example.file_name(files[0].notebook, single)} | {example.student} | "
+                     f"{example.description} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_examples(lab: str, root: Path) -> list[Path]:
+    folder = root / "examples" / lab
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = example_class(lab, root)
+    for stale in folder.iterdir():
+        if stale.name not in wanted:
+            stale.unlink()
+    for name, content in wanted.items():
+        (folder / name).write_bytes(content)
+    return [folder / name for name in wanted]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ..course import repo_root
+
+    root = repo_root()
+    for lab in (argv if argv is not None else sys.argv[1:]) or ["lab01_fundamentals"]:
+        written = write_examples(lab, root)
+        print(f"wrote {len(written)} files in examples/{lab}/")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
