@@ -57,8 +57,8 @@ class MyDataset:
             return self.transform(self.images[index])
         return self.images[index]
 
-# %% exercise="dataloader" approach="shuffle left at its default (False), batch size by keyword"
-dataloader = DataLoader(dataset=dataset, batch_size=4)
+# %% exercise="photo_loader" approach="shuffle left at its default (False), batch size by keyword"
+photo_loader = DataLoader(dataset=photo_dataset, batch_size=4)
 
 # %% exercise="count_parameters" approach="np.prod(p.shape) instead of p.numel(), an explicit loop"
 def count_parameters(model, trainable_only=False):

@@ -262,11 +262,11 @@ for _count in (1, 4, 9):
 # Your photos, with their file names:
 
 # %%
-images = imread(IMAGE_DIR)
+photos = imread(IMAGE_DIR)
 image_names = photo_names(IMAGE_DIR)
-if len(image_names) != len(images):  # imread skipped a file that had a photo's name
-    image_names = [f"image {i}" for i in range(len(images))]
-vis_img_label(images, image_names)
+if len(image_names) != len(photos):  # imread skipped a file that had a photo's name
+    image_names = [f"image {i}" for i in range(len(photos))]
+vis_img_label(photos, image_names)
 plt.show()
 
 # %% [markdown]
@@ -410,27 +410,27 @@ assert_equal([tuple(b.shape) for b in _batches], [(2, 3, 8, 6)] * 2 + [(1, 3, 8,
 # %% [markdown]
 # ### 2c. A DataLoader (1 point)
 #
-# A `DataLoader` cuts a dataset into batches. Create `dataloader`, which serves `dataset` (your photos,
-# preprocessed) in batches of **4**, in the order of the dataset (**no shuffling**: the predictions must
-# stay aligned with the photos), keeping the last, smaller batch.
+# A `DataLoader` cuts a dataset into batches. Create `photo_loader`, which serves `photo_dataset` (your
+# photos, preprocessed) in batches of **4**, in the order of the dataset (**no shuffling**: the
+# predictions must stay aligned with the photos), keeping the last, smaller batch.
 
 # %%
-dataset = MyDataset(images, imagenet_transform())
+photo_dataset = MyDataset(photos, imagenet_transform())
 
-# %% tags=["solution"] id="dataloader"
+# %% tags=["solution"] id="photo_loader"
 ### BEGIN SOLUTION
-dataloader = DataLoader(dataset, batch_size=4, shuffle=False)
+photo_loader = DataLoader(photo_dataset, batch_size=4, shuffle=False)
 ### END SOLUTION
 
-# %% tags=["tests"] id="test_dataloader_settings" points=1
-"""dataloader serves batches of 4, in order (no shuffling), keeping the last partial batch."""
-assert_equal(dataloader.batch_size, 4, name="dataloader.batch_size")
-assert_equal(type(dataloader.sampler).__name__, "SequentialSampler",
-             name="dataloader's sampler (a DataLoader that shuffles has a RandomSampler)")
-assert_equal(dataloader.drop_last, False, name="dataloader.drop_last (the last, smaller batch is needed too)")
+# %% tags=["tests"] id="test_photo_loader_settings" points=1
+"""photo_loader serves batches of 4, in order (no shuffling), keeping the last partial batch."""
+assert_equal(photo_loader.batch_size, 4, name="photo_loader.batch_size")
+assert_equal(type(photo_loader.sampler).__name__, "SequentialSampler",
+             name="photo_loader's sampler (a DataLoader that shuffles has a RandomSampler)")
+assert_equal(photo_loader.drop_last, False, name="photo_loader.drop_last (the last, smaller batch is needed too)")
 
 # %%
-for batch_index, batch in enumerate(dataloader):
+for batch_index, batch in enumerate(photo_loader):
     print(f"batch {batch_index}: {type(batch).__name__} of shape {tuple(batch.shape)}, "
           f"values from {batch.min():.2f} to {batch.max():.2f}")
 
@@ -784,9 +784,9 @@ for _n, _batch_size, _classes_count, _k in ((9, 4, 10, 5), (5, 2, 6, 6), (3, 3, 
 # ResNet18's five most probable classes for each of your photos:
 
 # %%
-device = autograder.device()
+compute_device = autograder.device()
 try:
-    top_probabilities, top_classes = predict_topk(resnet, dataloader, k=5)
+    top_probabilities, top_classes = predict_topk(resnet, photo_loader, k=5)
 except NotImplementedError:
     print("predict_topk is not written yet: come back here after exercise 5.")
 else:
@@ -808,13 +808,13 @@ free_memory()
 my_labels = {
     # "IMG_0042.jpg": "tabby cat",
 }
-labels = {**sample_labels, **my_labels}
-per_photo = pd.DataFrame({"photo": image_names, "your label": [labels.get(n, "?") for n in image_names]})
+photo_labels = {**sample_labels, **my_labels}
+per_photo = pd.DataFrame({"photo": image_names, "your label": [photo_labels.get(n, "?") for n in image_names]})
 per_network = []
 for name in MODEL_NAMES:
     model, weights = load_model(name)
     try:
-        probabilities, classes = predict_topk(model, dataloader, k=1)
+        probabilities, classes = predict_topk(model, photo_loader, k=1)
     except NotImplementedError:
         print("predict_topk is not written yet: come back here after exercise 5.")
         break
@@ -977,14 +977,14 @@ for (_name, _requires_grad, _grad), _p in zip(_before, _network.parameters()):
 # are loaded one at a time again.
 
 # %%
-shown = list(range(min(len(images), 1 if autograder.grading() else 6)))
+shown = list(range(min(len(photos), 1 if autograder.grading() else 6)))
 display_size = transforms.Compose([transforms.Resize((224, 224)), transforms.ToTensor()])
 maps, titles = {}, {}
 try:
     for name in MODEL_NAMES:
         model, weights = load_model(name)
         for i in shown:
-            image_tensor = dataset[i]
+            image_tensor = photo_dataset[i]
             with torch.no_grad():
                 top1 = int(model(image_tensor[None]).argmax())
             maps[name, i] = np.asarray(saliency_map(model, image_tensor, top1))
@@ -997,7 +997,7 @@ else:
     fig, axes = plt.subplots(len(shown), 1 + len(MODEL_NAMES), figsize=(3.2 * (1 + len(MODEL_NAMES)), 3.2 * len(shown)),
                              squeeze=False)
     for row, i in enumerate(shown):
-        axes[row, 0].imshow(display_size(images[i]).permute(1, 2, 0).numpy())
+        axes[row, 0].imshow(display_size(photos[i]).permute(1, 2, 0).numpy())
         axes[row, 0].set_title(image_names[i])
         for column, name in enumerate(MODEL_NAMES, start=1):
             axes[row, column].imshow(maps[name, i], cmap="hot", vmax=np.percentile(maps[name, i], 99))
@@ -1235,27 +1235,28 @@ print(f"{small_set.source}: {len(x_train)} training and {len(x_test)} test image
 def features_of(extractor, x, batch_size=25):
     """The extractor's features of images x (N, 3, H, W), computed batch by batch, on the CPU."""
     with torch.no_grad():
-        return torch.cat([extractor(x[i:i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)])
+        return torch.cat([extractor(x[i:i + batch_size].to(compute_device)).cpu() for i in range(0, len(x), batch_size)])
 
 
-def accuracy(scores, labels):
-    return float((scores.argmax(dim=1) == labels).float().mean())
+def accuracy_of(scores, y):
+    """The fraction of rows of scores (N, C) whose largest entry is at the class y (N,)."""
+    return float((scores.argmax(dim=1) == y).float().mean())
 
 
 start = time.perf_counter()
 resnet, _ = load_model("resnet18")
-extractor = feature_extractor(resnet).to(device)
-train_features, test_features = features_of(extractor, x_train), features_of(extractor, x_test)
+frozen_resnet = feature_extractor(resnet).to(compute_device)
+train_features, test_features = features_of(frozen_resnet, x_train), features_of(frozen_resnet, x_test)
 # Standardise each feature with the training set's statistics: SGD then needs no tuning of lr.
 mean, std = train_features.mean(dim=0), train_features.std(dim=0) + 1e-6
-head = fit_linear_head((train_features - mean) / std, y_train, 10, epochs=300, lr=0.1)
+probe = fit_linear_head((train_features - mean) / std, y_train, 10, epochs=300, lr=0.1)
 probe_seconds = time.perf_counter() - start
 with torch.no_grad():
-    probe_accuracy = accuracy(head((test_features - mean) / std), y_test)
+    probe_accuracy = accuracy_of(probe((test_features - mean) / std), y_test)
 print(f"linear probe on ResNet18's features: {probe_accuracy:.0%} test accuracy in {probe_seconds:.1f} s "
-      f"({count_parameters(head, trainable_only=True):,} trained parameters)")
+      f"({count_parameters(probe, trainable_only=True):,} trained parameters)")
 say_if_random(["resnet18"])
-del resnet, extractor
+del resnet, frozen_resnet
 free_memory()
 
 # %%
@@ -1264,18 +1265,18 @@ scratch = torch.nn.Sequential(
     torch.nn.AvgPool2d(side // 28),  # down to 28 x 28 first: a small network for a small data set
     torch.nn.Conv2d(3, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
     torch.nn.Conv2d(16, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-    torch.nn.Flatten(), torch.nn.Linear(32 * 7 * 7, 10)).to(device)
-optimizer = torch.optim.Adam(scratch.parameters(), lr=1e-3)
-start, epochs = time.perf_counter(), 0
+    torch.nn.Flatten(), torch.nn.Linear(32 * 7 * 7, 10)).to(compute_device)
+adam = torch.optim.Adam(scratch.parameters(), lr=1e-3)
+start, scratch_epochs = time.perf_counter(), 0
 while time.perf_counter() - start < probe_seconds:  # the same time as the probe
     for i in torch.randperm(len(x_train)).split(20):
-        optimizer.zero_grad()
-        F.cross_entropy(scratch(x_train[i].to(device)), y_train[i].to(device)).backward()
-        optimizer.step()
-    epochs += 1
+        adam.zero_grad()
+        F.cross_entropy(scratch(x_train[i].to(compute_device)), y_train[i].to(compute_device)).backward()
+        adam.step()
+    scratch_epochs += 1
 with torch.no_grad():
-    scratch_accuracy = accuracy(scratch.eval()(x_test.to(device)).cpu(), y_test)
-print(f"small CNN from scratch: {scratch_accuracy:.0%} test accuracy after {epochs} epochs in "
+    scratch_accuracy = accuracy_of(scratch.eval()(x_test.to(compute_device)).cpu(), y_test)
+print(f"small CNN from scratch: {scratch_accuracy:.0%} test accuracy after {scratch_epochs} epochs in "
       f"{time.perf_counter() - start:.1f} s ({count_parameters(scratch):,} trained parameters)")
 print(f"linear probe: {probe_accuracy:.0%}")
 if "resnet18" in random_weights:

@@ -103,14 +103,14 @@ class MyDataset(Dataset):
     def __getitem__(self, index):
         return self.items[index]
 
-# %% exercise="dataloader" mistake="shuffles: the predictions no longer line up with the photos"
-dataloader = DataLoader(dataset, batch_size=4, shuffle=True)
+# %% exercise="photo_loader" mistake="shuffles: the predictions no longer line up with the photos"
+photo_loader = DataLoader(photo_dataset, batch_size=4, shuffle=True)
 
-# %% exercise="dataloader" mistake="drop_last=True loses the last, smaller batch"
-dataloader = DataLoader(dataset, batch_size=4, drop_last=True)
+# %% exercise="photo_loader" mistake="drop_last=True loses the last, smaller batch"
+photo_loader = DataLoader(photo_dataset, batch_size=4, drop_last=True)
 
-# %% exercise="dataloader" mistake="the default batch size (1)"
-dataloader = DataLoader(dataset)
+# %% exercise="photo_loader" mistake="the default batch size (1)"
+photo_loader = DataLoader(photo_dataset)
 
 # %% exercise="count_parameters" mistake="counts the weights without the biases"
 def count_parameters(model, trainable_only=False):
