@@ -8,6 +8,7 @@ torchvision's weights call to fetch a file), with an empty hub cache, so no test
 from __future__ import annotations
 
 import contextlib
+import gc
 import http.client
 import io
 import socket
@@ -33,14 +34,13 @@ ENUMS = {"alexnet": torchvision.models.AlexNet_Weights, "vgg16": torchvision.mod
 
 @pytest.fixture
 def lab(tmp_path, monkeypatch):
-    """The notebook's imports and load_model cells run in a fresh namespace, with an empty hub cache."""
+    """The notebook's load_model cell run with the modules it uses, with an empty hub cache."""
     cells = {cell.metadata.get("id"): cell.source for cell in jupytext.read(NOTEBOOK).cells}
-    namespace: dict = {}
+    namespace = {"gc": gc, "http": http, "socket": socket, "torch": torch, "torchvision": torchvision, "urllib": urllib}
     monkeypatch.chdir(tmp_path)
     old_dir = torch.hub.get_dir()
     torch.hub.set_dir(str(tmp_path / "hub"))
     try:
-        exec(compile(cells["imports"], "imports", "exec"), namespace)
         exec(compile(cells["load_model"], "load_model", "exec"), namespace)
         yield types.SimpleNamespace(**{k: namespace[k] for k in ("load_model", "random_weights", "ARCHITECTURES")})
     finally:

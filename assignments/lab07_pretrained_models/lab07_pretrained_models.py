@@ -728,7 +728,7 @@ def predict_topk(model, dataloader, k=5):
     (NumPy arrays or CPU tensors.)
     """
     ### BEGIN SOLUTION
-    device = autograder.device()
+    device = autograder.device()  # the GPU when there is one
     model.eval().to(device)
     probabilities, classes = [], []
     with torch.no_grad():
