@@ -5,7 +5,8 @@
 Each notebook runs in a fresh kernel with nbclient (kernel start included in the time), in a scratch
 folder; grading mode sets NBGRADER_EXECUTION as nbgrader does. The peak memory is the kernel's own
 maximum resident set size (getrusage), read by a cell appended at the end. Prints a table, then the
-slowest cells of each run.
+slowest cells of each run. The kernel's CPU time (user + system) hardly depends on the other
+programs of a shared machine, unlike the wall-clock time.
 """
 from __future__ import annotations
 
@@ -24,11 +25,12 @@ sys.path.insert(0, str(ROOT))
 
 from autograder.course import load_lab  # noqa: E402
 
-PEAK = "import resource; print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+PEAK = ("import resource; _usage = resource.getrusage(resource.RUSAGE_SELF); "
+        "print('PEAK_RSS_KB', _usage.ru_maxrss, 'CPU_S', _usage.ru_utime + _usage.ru_stime)")
 
 
-def run(source: Path, grading: bool) -> tuple[float, float, list[tuple[float, str]], list[str]]:
-    """(seconds, peak MB, [(seconds, cell id)], errors) of one whole run of the notebook."""
+def run(source: Path, grading: bool) -> tuple[float, float, float, list[tuple[float, str]], list[str]]:
+    """(seconds, CPU seconds of the kernel, peak MB, [(seconds, cell id)], errors) of one whole run."""
     from nbclient import NotebookClient
 
     nb = nbformat.read(source, as_version=4)
@@ -58,9 +60,10 @@ def run(source: Path, grading: bool) -> tuple[float, float, list[tuple[float, st
             os.environ["NBGRADER_EXECUTION"] = old
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
     peak_mb = int(text.split("PEAK_RSS_KB")[1].split()[0]) / 1024 if "PEAK_RSS_KB" in text else float("nan")
+    cpu = float(text.split("CPU_S")[1].split()[0]) if "CPU_S" in text else float("nan")
     errors = [f"{c.get('id')}: {o.ename}: {o.evalue[:120]}" for c in nb.cells if c.cell_type == "code"
               for o in c.outputs if o.output_type == "error" and not c.metadata.get("nbgrader", {}).get("grade")]
-    return seconds, peak_mb, sorted(cells, reverse=True), errors
+    return seconds, cpu, peak_mb, sorted(cells, reverse=True), errors
 
 
 def main() -> int:
@@ -71,12 +74,13 @@ def main() -> int:
     args = parser.parse_args()
     lab = load_lab(args.lab, ROOT)
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start\n")
-    print("| notebook | mode | time (s) | peak memory of the kernel (MB) |\n| --- | --- | ---: | ---: |")
+    print("| notebook | mode | time (s) | CPU time of the kernel (s) | peak memory of the kernel (MB) |\n"
+          "| --- | --- | ---: | ---: | ---: |")
     details = []
     for name in lab.notebooks:
         for mode in args.modes:
-            seconds, peak, cells, errors = run(ROOT / "source" / lab.id / f"{name}.ipynb", mode == "grading")
-            print(f"| {name} | {mode} | {seconds:.1f} | {peak:.0f} |", flush=True)
+            seconds, cpu, peak, cells, errors = run(ROOT / "source" / lab.id / f"{name}.ipynb", mode == "grading")
+            print(f"| {name} | {mode} | {seconds:.1f} | {cpu:.1f} | {peak:.0f} |", flush=True)
             slow = ", ".join(f"{cell} {s:.1f} s" for s, cell in cells[:args.slowest])
             details.append(f"{name} ({mode}): slowest cells {slow}" + (f"; ERRORS {errors}" if errors else ""))
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
