@@ -35,4 +35,4 @@ bench: $(STAMP) bench-grading
 	$(PY) benchmarks/notebook_cost.py lab07_pretrained_models
 
 clean:
-	rm -rf build gradebook.db submitted autograded feedback exports reports
+	rm -rf build gradebook.db submitted autograded feedback exports reports marking
