@@ -8,6 +8,9 @@
   shape and class names (random images: accuracies on them mean nothing).
 - :func:`make_double_moons` generates the classic two interleaved half-moons.
 - :func:`load_sample_image` returns one of scikit-learn's bundled photos as a tensor.
+- :func:`save_sample_photos` fills a folder with photos that ship with installed packages.
+- :func:`load_small_labelled_set` gives a few labelled images per class: CIFAR-10 where it can be
+  had, else scikit-learn's digits.
 """
 from __future__ import annotations
 
@@ -17,13 +20,14 @@ import socket
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 import numpy as np
 
 BUNDLED_MNIST = "mnist_10k.npz"
 BUNDLED_TRAIN = 8000  # the bundled digits are shuffled; the first 8,000 train, the last 2,000 test
 DEFAULT_ROOT = Path(os.environ.get("COURSE_DATA", Path.home() / ".cache" / "nn-course"))
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,27 +51,26 @@ def _socket_timeout(seconds: float) -> Iterator[None]:
         socket.setdefaulttimeout(old)
 
 
-def _torchvision_sets(name: str, root: Path, download: bool, timeout: float, **options: Any) -> tuple[Any, Any] | None:
-    """torchvision's training and test sets of data set ``name`` ("MNIST", "CIFAR10"), quietly; None if unavailable."""
-    try:
-        import torchvision.datasets
-    except ImportError:
-        return None
-    dataset = getattr(torchvision.datasets, name)
-    try:
-        with _socket_timeout(timeout), open(os.devnull, "w") as sink, \
-                contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            return (dataset(str(root), train=True, download=download, **options),
-                    dataset(str(root), train=False, download=download, **options))
-    except Exception:  # no files and no network (or a partial download): the caller falls back
-        return None
+def _from_disk_or_download(load: Callable[[bool], T], download: bool, timeout: float) -> T | None:
+    """``load(False)`` (files already on disk), else ``load(True)`` when ``download``; None if both fail.
+
+    Quiet (torchvision prints its downloads) and never hanging on the network.
+    """
+    for attempt in (False, True) if download else (False,):
+        try:
+            with _socket_timeout(timeout), open(os.devnull, "w") as sink, \
+                    contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+                return load(attempt)
+        except Exception:  # no files and no network (or a partial download): the caller falls back
+            continue
+    return None
 
 
-def _torchvision_mnist(root: Path, download: bool, timeout: float) -> Split | None:
-    sets = _torchvision_sets("MNIST", root, download, timeout)
-    if sets is None:
-        return None
-    train, test = sets
+def _torchvision_mnist(root: Path, download: bool) -> Split:
+    from torchvision.datasets import MNIST
+
+    train = MNIST(str(root), train=True, download=download)
+    test = MNIST(str(root), train=False, download=download)
     return Split(train.data.numpy(), train.targets.numpy().astype(np.int64),
                  test.data.numpy(), test.targets.numpy().astype(np.int64), "torchvision")
 
@@ -93,9 +96,7 @@ def load_mnist(root: str | Path | None = None, download: bool | None = None, tim
     root = Path(root) if root else DEFAULT_ROOT
     if download is None:
         download = not os.environ.get("NBGRADER_EXECUTION")
-    split = _torchvision_mnist(root, download=False, timeout=timeout)
-    if split is None and download:
-        split = _torchvision_mnist(root, download=True, timeout=timeout)
+    split = _from_disk_or_download(lambda attempt: _torchvision_mnist(root, attempt), download, timeout)
     if split is None:
         split = bundled_mnist()
         if verbose:
@@ -118,14 +119,17 @@ class ImageSets:
     source: str  # "torchvision" (CIFAR-10) or "fake" (FakeData with CIFAR-10's shape)
 
 
-def _torchvision_cifar10(root: Path, download: bool, timeout: float, transform: Callable | None) -> ImageSets | None:
-    sets = _torchvision_sets("CIFAR10", root, download, timeout, transform=transform)
-    return None if sets is None else ImageSets(*sets, tuple(sets[0].classes), "torchvision")
+def _cifar10_datasets(root: Path, download: bool, transform: Callable | None) -> ImageSets:
+    from torchvision.datasets import CIFAR10
+
+    train = CIFAR10(str(root), train=True, transform=transform, download=download)
+    test = CIFAR10(str(root), train=False, transform=transform, download=download)
+    return ImageSets(train, test, tuple(train.classes), "torchvision")
 
 
 def load_cifar10(root: str | Path | None = None, download: bool | None = None, timeout: float = 5.0,
                  transform: Callable | None = None, verbose: bool = True) -> ImageSets:
-    """CIFAR-10 (50,000 / 10,000 RGB images of 32 x 32, 10 classes), never hanging on the network.
+    """CIFAR-10 (50,000 / 10,000 RGB images of 32 x 32, 10 classes) as Datasets, never hanging on the network.
 
     The real data set comes from torchvision when its files are under ``root`` or can be downloaded
     within ``timeout`` seconds per connection (nothing is downloaded while grading). Otherwise
@@ -136,9 +140,7 @@ def load_cifar10(root: str | Path | None = None, download: bool | None = None, t
     root = Path(root) if root else DEFAULT_ROOT
     if download is None:
         download = not os.environ.get("NBGRADER_EXECUTION")
-    sets = _torchvision_cifar10(root, False, timeout, transform)
-    if sets is None and download:
-        sets = _torchvision_cifar10(root, True, timeout, transform)
+    sets = _from_disk_or_download(lambda attempt: _cifar10_datasets(root, attempt, transform), download, timeout)
     if sets is None:
         from torchvision.datasets import FakeData
 
@@ -186,3 +188,103 @@ def load_sample_image(name: str = "china.jpg"):
 
     image = sklearn_image(name)  # uint8 (H, W, 3)
     return torch.from_numpy(np.array(image)).permute(2, 0, 1).float().div(255.0).unsqueeze(0)
+
+
+# Crops of scikit-learn's two photos (box = left, upper, right, lower), so that the folder holds more
+# than two pictures, each with its own subject.
+SAMPLE_PHOTOS = {
+    "china.jpg": ("china.jpg", None, "pagoda at the Summer Palace, Beijing"),
+    "china_pagoda.jpg": ("china.jpg", (50, 20, 370, 427), "pagoda"),
+    "china_lake.jpg": ("china.jpg", (360, 195, 550, 300), "lake with boats"),
+    "china_trees.jpg": ("china.jpg", (400, 260, 640, 427), "trees"),
+    "flower.jpg": ("flower.jpg", None, "dahlia (a flower)"),
+    "flower_close_up.jpg": ("flower.jpg", (160, 80, 450, 370), "dahlia, close up"),
+}
+# scikit-image photos that its data module ships itself (no download), used when it is installed.
+SKIMAGE_PHOTOS = {"astronaut": "astronaut", "chelsea": "cat", "coffee": "cup of coffee", "rocket": "rocket"}
+
+
+def save_sample_photos(folder: str | Path) -> dict[str, str]:
+    """Write photos that ship with installed packages into ``folder`` as JPEG files.
+
+    scikit-learn's two sample photos and four crops of them; scikit-image's astronaut, cat,
+    coffee and rocket when scikit-image is installed (it is not a dependency). Returns
+    {file name: what the photo shows}, in file-name order.
+    """
+    from PIL import Image
+    from sklearn.datasets import load_sample_image as sklearn_image
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = {}
+    for name, (original, box, label) in SAMPLE_PHOTOS.items():
+        photo = Image.fromarray(sklearn_image(original))
+        (photo.crop(box) if box else photo).save(folder / name, quality=95)
+        labels[name] = label
+    try:
+        from skimage import data as skimage_data
+    except ImportError:
+        skimage_data = None
+    for function, label in SKIMAGE_PHOTOS.items() if skimage_data is not None else ():
+        try:
+            pixels = getattr(skimage_data, function)()
+        except Exception:  # an image this version would have to download, or no longer has
+            continue
+        Image.fromarray(np.asarray(pixels)).convert("RGB").save(folder / f"skimage_{function}.jpg", quality=95)
+        labels[f"skimage_{function}.jpg"] = label
+    return dict(sorted(labels.items()))
+
+
+@dataclass(frozen=True)
+class LabelledImages:
+    """RGB images uint8 (N, H, W, 3), labels int64 (N,) indexing ``classes``, a train and a test part."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    classes: list[str]
+    source: str  # "CIFAR-10" or "digits"
+
+
+def _per_class(labels: np.ndarray, per_class: int, skip: int) -> np.ndarray:
+    """Indices of images skip .. skip + per_class - 1 of every class, in data-set order."""
+    chosen = [np.flatnonzero(labels == c)[skip:skip + per_class] for c in np.unique(labels)]
+    return np.sort(np.concatenate(chosen))
+
+
+def _balanced(images: np.ndarray, labels: np.ndarray, classes: list[str], per_class: int,
+              source: str) -> LabelledImages:
+    train, test = _per_class(labels, per_class, 0), _per_class(labels, per_class, per_class)
+    return LabelledImages(images[train], labels[train], images[test], labels[test], classes, source)
+
+
+def _torchvision_cifar10(root: Path, download: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    from torchvision.datasets import CIFAR10
+
+    data = CIFAR10(str(root), train=False, download=download)
+    return np.asarray(data.data), np.asarray(data.targets, dtype=np.int64), list(data.classes)
+
+
+def load_small_labelled_set(per_class: int = 10, root: str | Path | None = None, download: bool | None = None,
+                            timeout: float = 5.0, verbose: bool = True) -> LabelledImages:
+    """``per_class`` training and ``per_class`` test images of each of 10 classes, as RGB uint8.
+
+    CIFAR-10's test images (32 x 32 photos) when they are under ``root`` or can be downloaded
+    (about 170 MB, Colab); otherwise scikit-learn's handwritten digits (8 x 8, grey, shipped
+    with scikit-learn), with a one-line notice. While grading nothing is downloaded.
+    """
+    root = Path(root) if root else DEFAULT_ROOT
+    if download is None:
+        download = not os.environ.get("NBGRADER_EXECUTION")
+    found = _from_disk_or_download(lambda attempt: _torchvision_cifar10(root, attempt), download, timeout)
+    if found is not None:
+        return _balanced(*found, per_class, "CIFAR-10")
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    grey = np.round(digits.images * (255 / 16)).astype(np.uint8)  # values 0..16 -> 0..255
+    if verbose:
+        print("CIFAR-10 is not available offline: using scikit-learn's 8 x 8 handwritten digits instead.")
+    return _balanced(np.repeat(grey[..., None], 3, axis=-1), digits.target.astype(np.int64),
+                     [str(d) for d in range(10)], per_class, "digits")
