@@ -530,9 +530,9 @@ plt.show()
 # about what the network has to learn.
 
 # %% [markdown] tags=["manual"] id="why_so_well" points=2
-# The task is easy: the digits are small (8×8), clean, centred and size-normalised (the scanned digits
-# were cropped and scaled to a fixed box before being averaged down to 8×8 blocks), with a plain
-# background and no noise, so the ten classes are well separated and images of one digit vary little.
+# The task is easy: the digits are small (8×8), clean, centred and size-normalised (each is a normalised
+# 32×32 bitmap whose 4×4 blocks were reduced to counts of ink pixels, 0 to 16), with a plain background
+# and no noise, so the ten classes are well separated and images of one digit vary little.
 # With only 64 pixels the network has few things to learn, and its 9,930 parameters are plenty for
 # 500 examples (about 50 per class); even simple models (a linear classifier, k-nearest neighbours)
 # exceed 95 % on this set. The convolutions add the right prior: the same 3×3 stroke detectors are
