@@ -295,7 +295,7 @@ def train_epoch(net, loader, loss_fn, optimizer, device=None):
     total, count = 0.0, 0
     for x, y in loader:
         x, y = x.to(device), y.to(device)
-        optimizer.zero_grad()
+        optimizer.zero_grad()  # gradients add up in .grad: clear the last batch's
         loss = loss_fn(net(x), y)
         loss.backward()
         optimizer.step()

@@ -511,7 +511,7 @@ def fit(model, train_loader, val_loader, epochs, optimizer, loss_fn, device=None
         total_loss, correct, count = 0.0, 0, 0
         for x, y in tqdm(train_loader, desc=f"epoch {epoch + 1}/{epochs}", leave=False):
             x, y = x.to(device), y.to(device)
-            optimizer.zero_grad()
+            optimizer.zero_grad()  # gradients add up in .grad: clear the last batch's
             scores = model(x)
             loss = loss_fn(scores, y)
             loss.backward()
@@ -928,8 +928,9 @@ for _case, (_lr, _betas, _eps, _dtype, _scale) in enumerate(((1e-3, (0.9, 0.999)
 # ### Comparing the optimisers
 #
 # The same network, the same first weights and the same batches, trained for the same number of
-# steps with your three update rules. Adam is usually the fastest to start; plain SGD needs a larger
-# learning rate or many more steps.
+# steps with your three update rules. Momentum and Adam both start much faster than plain SGD, which
+# would need a larger learning rate or many more steps; which of the two is ahead depends on their
+# learning rates (try a few).
 
 # %%
 def train_with(update, steps, seed=0):

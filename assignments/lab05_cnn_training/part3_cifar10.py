@@ -261,7 +261,7 @@ def train(epoch, network, optimizer, loader, device=None):
     total_loss, correct, count = 0.0, 0, 0
     for x, y in loader:
         x, y = x.to(device), y.to(device)
-        optimizer.zero_grad()
+        optimizer.zero_grad()  # gradients add up in .grad: clear the last batch's
         scores = network(x)
         loss = F.cross_entropy(scores, y)
         loss.backward()
