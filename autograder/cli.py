@@ -26,6 +26,8 @@ class Command:
 COMMANDS = {
     "build": Command("autograder.authoring.build", "assignments/ -> source/ -> release/ (nbgrader generate_assignment)",
                      course=False),
+    "selftest": Command("autograder.authoring.selftest",
+                        "a lab's self-test as a table: source, release, each mutant and alternative"),
     "release": Command("autograder.authoring.build", "build every lab and record it in the gradebook (the term's start)",
                        gradebook=True),
     "publish": Command("autograder.authoring.publish",
@@ -34,11 +36,16 @@ COMMANDS = {
                        "import submissions (folder or .zip, named by student id) into submitted/"),
     "grade": Command("autograder.grading.engine", "autograde every submission of a lab, N at a time (nbgrader)",
                      gradebook=True),
+    "mark": Command("autograder.marking.mark", "grade the written answers, one question across the class "
+                    "(a local page, or --export/--import a CSV)", gradebook=True),
     "feedback": Command("autograder.reports.feedback",
-                        "per-student HTML feedback (scores and failed checks, no hidden tests)"),
+                        "per-student HTML feedback (scores, failed checks, graders' comments; no hidden tests)",
+                        gradebook=True),
     "export": Command("autograder.reports.export",
                       "grades per student, lab and exercise (CSV, or a Canvas gradebook CSV)", gradebook=True),
-    "report": Command("autograder.reports.report", "class statistics, frequent failures, each submission's fate"),
+    "report": Command("autograder.reports.report",
+                      "class statistics, frequent failures, grading progress, each submission's fate",
+                      gradebook=True),
     "demo": Command("autograder.authoring.demo", "release, collect, grade, feedback, export and report the example class",
                     course=False),
 }

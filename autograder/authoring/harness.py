@@ -237,8 +237,8 @@ def evaluate_notebook(nb_path: Path, candidates: list[Candidate], timeout: int =
             others = sorted(dependent_tests(nb, names) - set(group.test_ids))
             for cand in (c for c in mine if c.exercise == exercise):
                 session.forget(names)
-                scores = session.run_group(group, {exercise: cand.code})
-                results.append(CandidateResult(cand, scores, visible=session.score_tests(group.test_ids, visible=True),
+                graded = session.run_group(group, {exercise: cand.code})
+                results.append(CandidateResult(cand, graded, visible=session.score_tests(group.test_ids, visible=True),
                                                elsewhere=session.score_tests(others)))
             session.forget(names)
             session.run_group(group)  # back to the reference state for the next exercise
