@@ -78,6 +78,12 @@ def _site_packages(venv: Path) -> Path:
     return venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
 
 
+def _intruders(venv: Path) -> list[Path]:
+    """Distributions Colab does not have that something installed into the venv since it was made."""
+    site = _site_packages(venv)
+    return [p for name in ABSENT for p in site.glob(f"{name.replace('-', '_')}-*.dist-info")]
+
+
 def _stamp(dists: list[metadata.Distribution]) -> str:
     return json.dumps({"python": sys.version, "dists": [f"{d.metadata['Name']}=={d.version}" for d in dists]})
 
@@ -99,7 +105,8 @@ def colab_python(venv: Path = VENV) -> Path:
     stamp = _stamp(dists)
     python = venv / "bin" / "python"
     with _locked(venv.with_name(venv.name + ".lock")):
-        if (venv / "colab-stamp.json").is_file() and (venv / "colab-stamp.json").read_text() == stamp:
+        if (venv / "colab-stamp.json").is_file() and (venv / "colab-stamp.json").read_text() == stamp \
+                and not _intruders(venv):
             return python
         shutil.rmtree(venv, ignore_errors=True)
         base = Path(getattr(sys, "_base_executable", sys.executable))
@@ -157,7 +164,11 @@ def run_notebook(nb: Any, folder: Path, python: Path, env: dict[str, str], timeo
     manager = KernelManager(kernel_name=KERNEL, kernel_spec_manager=specs)
     client = NotebookClient(nb, km=manager, timeout=timeout, allow_errors=True,
                             resources={"metadata": {"path": str(folder)}})
-    return client.execute(env=env, cwd=str(folder))
+    try:
+        return client.execute(env=env, cwd=str(folder))
+    finally:  # a client given its kernel manager leaves the kernel running
+        if manager.has_kernel:
+            manager.shutdown_kernel(now=True)
 
 
 def pip(python: Path, *args: str) -> subprocess.CompletedProcess:
