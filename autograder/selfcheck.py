@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .cells import exercises, grade_id, is_manual_cell, is_solution_cell, is_test_cell, points, strip_magics
+from .cells import exercises, grade_id, is_manual_cell, is_test_cell, points, strip_magics
 
 SETUP_MARK = "_course_setup("  # the build's setup cell (re-running it would re-route stderr inside a capture)
 CHECK_MARKS = ("check_notebook(", "autograder.check(")  # cells that run a check themselves: never recursively
@@ -292,12 +292,23 @@ def _skipped(cell: dict[str, Any]) -> bool:
     return cell.get("cell_type") != "code" or SETUP_MARK in source or any(m in source for m in CHECK_MARKS)
 
 
-def _course_cells(nb: dict[str, Any], where: str) -> list[dict[str, Any]]:
+def _course_cells(path: str | os.PathLike | None) -> tuple[list[dict[str, Any]], str] | None:
+    """(the notebook's cells, where it came from), or None after saying why there are none."""
+    try:
+        nb, where = find_notebook(path)
+    except NotebookNotFound as problem:
+        print(problem)
+        return None
     cells = nb.get("cells", [])
     if not any(is_test_cell(c) for c in cells):
-        raise NotebookNotFound(f"{where} has no test cells that the course marked (their metadata is gone, or "
-                               "this is not a lab notebook): open a fresh copy of the lab and paste your answers in.")
-    return cells
+        print(f"{where} has no test cells that the course marked (their metadata is gone, or this is not a lab "
+              "notebook): open a fresh copy of the lab and paste your answers in.")
+        return None
+    return cells, where
+
+
+def _graded_exercises(cells: list[dict[str, Any]]) -> list[Any]:
+    return [e for e in exercises(types.SimpleNamespace(cells=cells)) if e.tests]
 
 
 def _exercise_result(exercise: Any, cells: list[dict[str, Any]], ran: dict[int, Outcome]) -> ExerciseResult:
@@ -331,12 +342,10 @@ def check_notebook(path: str | os.PathLike | None = None) -> Checklist | None:
     if grading():
         print("check_notebook: skipped while grading.")
         return None
-    try:
-        nb, where = find_notebook(path)
-        cells = _course_cells(nb, where)
-    except NotebookNotFound as problem:
-        print(problem)
+    found = _course_cells(path)
+    if found is None:
         return None
+    cells, where = found
     runnable = [i for i, c in enumerate(cells) if not _skipped(c)]
     print(f"Checking {where}: running its {len(runnable)} code cells again from the top (like Run all, "
           "without stopping at a failure)...", flush=True)
@@ -349,8 +358,7 @@ def check_notebook(path: str | os.PathLike | None = None) -> Checklist | None:
         except KeyboardInterrupt:
             checklist.interrupted = f"Interrupted at cell {index + 1}: the exercises below it are not checked.\n"
             break
-    graded = [e for e in exercises(types.SimpleNamespace(cells=cells)) if e.tests]
-    checklist.exercises = [_exercise_result(e, cells, ran) for e in graded]
+    checklist.exercises = [_exercise_result(e, cells, ran) for e in _graded_exercises(cells)]
     checklist.written = [(grade_id(c) or f"cell {i + 1}", points(c), _source(c).strip() != ANSWER_STUB)
                          for i, c in enumerate(cells) if is_manual_cell(c)]
     checklist.hand_in = _hand_in_text(cells)
@@ -360,15 +368,13 @@ def check_notebook(path: str | os.PathLike | None = None) -> Checklist | None:
 
 def check_exercise(exercise: str, path: str | os.PathLike | None = None) -> ExerciseResult | None:
     """Run the visible checks of one exercise against what the kernel holds now; print each result."""
-    try:
-        nb, where = find_notebook(path)
-        cells = _course_cells(nb, where)
-    except NotebookNotFound as problem:
-        print(problem)
+    notebook = _course_cells(path)
+    if notebook is None:
         return None
+    cells, where = notebook
     found = _find_exercise(exercise, cells)
     if found is None:
-        names = [e.name for e in exercises(types.SimpleNamespace(cells=cells)) if e.tests]
+        names = [e.name for e in _graded_exercises(cells)]
         print(f"No exercise {exercise!r} in {where}. Its exercises: {', '.join(names)}")
         return None
     by_id = {grade_id(c): i for i, c in enumerate(cells) if grade_id(c)}
@@ -394,7 +400,7 @@ def _find_exercise(name: str, cells: list[dict[str, Any]]) -> Any:
     """The exercise whose solution cell or test cell has this id, or whose solution cell defines this name."""
     from .cells import bound_names
 
-    found = [e for e in exercises(types.SimpleNamespace(cells=cells)) if e.tests]
+    found = _graded_exercises(cells)
     for e in found:
         if name == e.name or name in e.solution_ids or name in e.test_ids:
             return e

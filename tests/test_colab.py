@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,14 +24,14 @@ import nbformat
 import pytest
 
 from autograder import DISTRIBUTION, __version__
-from autograder.authoring.build import CHECK_ID, SETUP_ID, build
+from autograder.authoring.build import CHECK_ID, SETUP_ID
 from autograder.authoring.harness import fill_submission
 from autograder.authoring.publish import publish
 from autograder.cells import grade_id, is_test_cell
 from autograder.course import labs, settings
 
 from colab_env import installed_version, kernel_env, overlay, run_notebook
-from conftest import ROOT
+from conftest import ROOT, TINY_LAB
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the Colab-like venv is made for Linux")
 NOTEBOOKS = [pytest.param(lab.id, name, id=f"{lab.id}/{name}") for lab in labs(ROOT) for name in lab.notebooks]
@@ -151,7 +150,7 @@ def test_without_the_package_and_offline_the_first_cell_says_what_to_do(lab, not
 
 # ----------------------------------------------------------------------------- check_notebook() and check()
 
-TINY = "lab09_selfcheck"  # tests/data/lab09_selfcheck: relu (2 points), double (1 + 1 hidden), halve (1), a written answer
+TINY = TINY_LAB  # relu (2 points), double (1 + 1 hidden), halve (1), a written answer
 EXPECTED_CHECKLIST = [
     r"✓ relu +2 pts +passed",
     r"✗ double +2 pts +failed",
@@ -172,15 +171,6 @@ FAKE_COLAB = {  # google.colab as far as check_notebook uses it: the browser han
         "    with open(os.environ['FAKE_COLAB_NOTEBOOK']) as handle:\n"
         "        return {'ipynb': json.load(handle)}\n"),
 }
-
-
-@pytest.fixture(scope="module")
-def tiny_course(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("tiny")
-    shutil.copytree(ROOT / "tests" / "data" / TINY, root / "assignments" / TINY)
-    shutil.copy(ROOT / "course.toml", root / "course.toml")
-    build(root=root)
-    return root
 
 
 def tiny_submission(root: Path) -> nbformat.NotebookNode:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import http.server
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -17,15 +16,14 @@ import nbformat
 import pytest
 
 from autograder import data
-from autograder.authoring.build import build
 from autograder.authoring.harness import fill_submission
 from autograder.cells import is_test_cell
 from autograder.checks import CheckFailed
 from autograder.course import interpreter_env, labs
 
 from conftest import ROOT
+from conftest import TINY_LAB as TINY
 
-TINY = "lab09_selfcheck"
 
 
 # ----------------------------------------------------------------------------- data loaders
@@ -143,14 +141,6 @@ def test_a_failed_check_shows_its_message_without_a_traceback():
     assert error._render_traceback_() == ["\x1b[0;31mCheckFailed\x1b[0m:",
                                           "count_weights([2, 4, 1], bias=True, recurrent=True): expected 33, got 28",
                                           "  more"]
-
-
-@pytest.fixture(scope="module")
-def tiny_course(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("tiny")
-    shutil.copytree(ROOT / "tests" / "data" / TINY, root / "assignments" / TINY)
-    build(root=root)
-    return root
 
 
 def validate(root: Path, answers: dict[str, str]) -> str:
