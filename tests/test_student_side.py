@@ -125,6 +125,54 @@ def test_a_failed_download_leaves_nothing_and_is_not_tried_again(session, monkey
     assert capsys.readouterr().out.splitlines()[-1].endswith("(full MNIST: the download failed).")
 
 
+def idx_files(folder: Path, train: int, test: int) -> list[tuple[str, str]]:
+    """MNIST's four gzipped IDX files for a few random digits; returns torchvision's (file, md5) list."""
+    import gzip
+    import hashlib
+    import struct
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    resources = []
+    for prefix, n in (("train", train), ("t10k", test)):
+        images = struct.pack(">IIII", 2051, n, 28, 28) + rng.integers(0, 256, (n, 28, 28), dtype=np.uint8).tobytes()
+        labels = struct.pack(">II", 2049, n) + rng.integers(0, 10, n, dtype=np.uint8).tobytes()
+        for kind, payload in (("images-idx3", images), ("labels-idx1", labels)):
+            name = f"{prefix}-{kind}-ubyte.gz"
+            (folder / name).write_bytes(gzip.compress(payload, mtime=0))
+            resources.append((name, hashlib.md5((folder / name).read_bytes()).hexdigest()))
+    return resources
+
+
+def test_a_download_lands_whole_in_the_cache_and_is_used_from_there(session, monkeypatch, capsys):
+    from functools import partial
+
+    from torchvision.datasets import MNIST
+
+    served = session / "served"
+    served.mkdir()
+    monkeypatch.setattr(MNIST, "resources", idx_files(served, train=3, test=2))
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(MNIST, "mirrors", [f"http://127.0.0.1:{server.server_address[1]}/"])
+    try:
+        downloaded = data.load_mnist(root=session / "data", download=True)
+    finally:
+        server.shutdown()
+    again = data.load_mnist(root=session / "data", download=True)
+    assert downloaded.source == again.source == "torchvision"
+    assert downloaded.x_train.shape == (3, 28, 28) and downloaded.y_test.shape == (2,)
+    assert sorted(p.name for p in (session / "data" / "MNIST" / "raw").iterdir() if p.suffix != ".gz") == \
+        ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", "train-images-idx3-ubyte", "train-labels-idx1-ubyte"]
+    assert not list((session / "scratch").glob("nn-course-*"))
+    first, second = capsys.readouterr().out.splitlines()
+    assert first == f"MNIST: the full data set, 3 training / 2 test digits, downloaded into {session / 'data'}."
+    assert second == f"MNIST: the full data set, 3 training / 2 test digits, from {session / 'data'}."
+
+
 def test_while_grading_nothing_is_downloaded(session, monkeypatch, capsys):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     monkeypatch.setattr(data, "_answers", lambda url: pytest.fail("the network was tried while grading"))
