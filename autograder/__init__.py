@@ -4,7 +4,7 @@ What a student's notebook imports lives at the top level and stays light (NumPy,
 only when asked): ``autograder.checks``, ``autograder.data``, ``setup_notebook()``,
 ``grading()``, ``device()``, ``check_notebook()`` and ``check()``. The instructor's side needs the ``instructor`` extra and sits
 apart: ``course`` and ``cells`` (the course model), ``authoring/`` (build, self-test, example
-classes), ``grading/`` (collect, the grading engine) and ``reports/`` (feedback, exports, report).
+classes), ``grader/`` (collect, the grading engine) and ``reports/`` (feedback, exports, report).
 """
 from __future__ import annotations
 

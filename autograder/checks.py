@@ -547,6 +547,7 @@ def _axes_summary(ax: Any) -> dict[str, Any]:
         "patches": patches, "texts": [t.get_text() for t in ax.texts],
         "legend": [t.get_text() for t in legend.get_texts()] if legend is not None else [],
         "visible_axis": bool(ax.axison),
+        "position": tuple(round(float(v), 3) for v in ax.get_position(original=True).bounds),
     }
 
 
@@ -554,8 +555,9 @@ def figure_summary(fig: Any = None) -> dict[str, Any]:
     """A plain description of a matplotlib figure (the current one by default), for figure tests.
 
     ``{"suptitle": str, "axes": [{"title", "xlabel", "ylabel", "xscale", "yscale", "lines",
-    "images", "collections", "patches": {type name: count}, "texts", "legend", "visible_axis"}]}``,
-    the axes in the order they were added. Tests read figures only through this, never
+    "images", "collections", "patches": {type name: count}, "texts", "legend", "visible_axis",
+    "position": (left, bottom, width, height) in figure fractions}]}``, the axes in the order they
+    were added (axes in one column of a grid share their left edge). Tests read figures only through this, never
     through ``plt`` directly (the student's figure may live in another process while grading).
     """
     import matplotlib.pyplot as plt

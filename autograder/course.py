@@ -325,7 +325,7 @@ def configure(c: Any, root: Path | None = None, db_url: str | None = None) -> An
     ``nbgrader_config.py`` calls this, so plain ``nbgrader`` commands in the course folder use the
     same settings as ``autograder``: among them, autograde runs each lab with its own timeout.
     """
-    from .grading.pipeline import nbgrader_autograde_preprocessors
+    from .grader.pipeline import nbgrader_autograde_preprocessors
 
     root = Path(root or repo_root())
     c.CourseDirectory.course_id = COURSE_ID

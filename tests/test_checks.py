@@ -206,6 +206,25 @@ def test_figure_summary_describes_axes_in_plain_values():
     assert figure_summary()["axes"] == []
 
 
+def test_figure_summary_gives_the_grid_positions_of_axes():
+    """Axes in one column share their left edge, in one row their bottom, whatever the images' aspect."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    close_figures()
+    fig, axes = plt.subplots(2, 3)
+    for k, ax in enumerate(axes.flat):
+        ax.imshow(np.zeros((2 + k, 5)))  # equal-aspect images of different shapes
+    fig.tight_layout()
+    positions = [ax["position"] for ax in figure_summary()["axes"]]
+    close_figures()
+    assert all(len(p) == 4 for p in positions)
+    assert len({p[0] for p in positions}) == 3 and len({p[1] for p in positions}) == 2
+    assert positions[0][0] == positions[3][0] and positions[0][1] > positions[3][1]
+
+
 def test_hashed_values_never_show_the_expected_value():
     digest = hash_value(np.array([0.12344, 2.0]))
     assert_hashed(np.array([0.12341, 2.00001]), digest, name="v")

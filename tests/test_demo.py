@@ -24,13 +24,14 @@ LAB = "lab01_fundamentals"
 GENERATED = ("submitted", "autograded", "feedback", "exports", "reports", "marking")
 
 
-def test_example_class_is_up_to_date():
+@pytest.mark.parametrize("lab", sorted(p.name for p in (ROOT / "examples").iterdir() if p.is_dir()))
+def test_example_class_is_up_to_date(lab):
     """examples/<lab>/ is exactly what `python -m autograder.examples` generates from release/ and mutants.py."""
-    wanted = example_class(LAB, ROOT)
-    folder = ROOT / "examples" / LAB
-    assert sorted(p.name for p in folder.iterdir()) == sorted(wanted), "run: python -m autograder.examples"
+    wanted = example_class(lab, ROOT)
+    folder = ROOT / "examples" / lab
+    assert sorted(p.name for p in folder.iterdir()) == sorted(wanted), f"run: python -m autograder.examples {lab}"
     stale = [name for name, content in wanted.items() if (folder / name).read_bytes() != content]
-    assert not stale, f"stale {stale}: run `python -m autograder.examples {LAB}` and commit"
+    assert not stale, f"stale {stale}: run `python -m autograder.examples {lab}` and commit"
 
 
 def parse_table(out: str, title: str = "== scores") -> tuple[list[str], dict[str, dict[str, str]]]:

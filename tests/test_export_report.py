@@ -15,7 +15,7 @@ import pytest
 from autograder.cli import main
 from autograder.cells import grade_id, is_manual_cell, is_test_cell
 from autograder.course import load_lab
-from autograder.grading.outcomes import CellOutcome, Outcome
+from autograder.grader.outcomes import CellOutcome, Outcome
 
 from conftest import ROOT
 from grading_course import correct, empty, record, released_copy, submit

@@ -17,7 +17,7 @@ import pytest
 from autograder.cli import main
 from autograder.authoring.harness import fill_submission
 from autograder.cells import grade_id, is_test_cell
-from autograder.grading.outcomes import CellOutcome, Outcome
+from autograder.grader.outcomes import CellOutcome, Outcome
 
 from conftest import ROOT
 from grading_course import record, released_copy

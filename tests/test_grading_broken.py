@@ -11,8 +11,8 @@ import json
 import nbformat
 import pytest
 
-from autograder.grading.engine import grade_lab
-from autograder.grading.outcomes import load_outcome, outcome_path
+from autograder.grader.engine import grade_lab
+from autograder.grader.outcomes import load_outcome, outcome_path
 
 from grading_course import LAB, autograded_points, cell_index, correct, gradebook_scores, make_course, submit
 

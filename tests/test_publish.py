@@ -18,7 +18,7 @@ from autograder.authoring.harness import read_candidates
 from autograder.authoring.publish import TABLE_END, TABLE_START, labs_table, publish
 from autograder.cells import grade_id
 from autograder.course import CourseError, check_pinned, labs, settings
-from autograder.grading.collect import collect
+from autograder.grader.collect import collect
 
 from conftest import ROOT
 from test_build import lab_secret_lines, line_windows, released_lines

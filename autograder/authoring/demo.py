@@ -121,11 +121,11 @@ def summary(grades: LabGrades, seconds: float) -> list[str]:
 
 
 def run_demo(lab: str, repo: Path, workdir: Path, workers: int | None, timeout: int) -> int:
-    from ..grading.collect import collect, print_actions
+    from ..grader.collect import collect, print_actions
     from .examples import CLASS
     from ..reports.export import export
     from ..reports.feedback import write_feedback
-    from ..grading.engine import grade_lab
+    from ..grader.engine import grade_lab
     from .build import build
     from ..reports.report import write_report
 
