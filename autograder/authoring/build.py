@@ -57,18 +57,21 @@ def _course_setup(requirement, distribution, version):
 
     if version_of(distribution) != version and not os.environ.get("NBGRADER_EXECUTION"):
         loaded = "autograder" in sys.modules
+        print(f"Installing the course package ({distribution} {version})...", end="", flush=True)
         keep = [f"{name}=={version_of(name)}" for name in ("torch", "torchvision") if version_of(name)]
         pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-color", requirement, *keep],
                              capture_output=True, text=True)
         importlib.invalidate_caches()
-        if version_of(distribution) != version:
+        installed = version_of(distribution)
+        print(" done." if installed == version else " failed.")
+        if installed != version:
             log = re.sub(r"\x1b\[[0-9;]*m", "", pip.stdout + pip.stderr)
             offline = any(sign in log for sign in ("resolve host", "connect to", "Name or service", "unreachable",
                                                    "name resolution", "refused", "timed out", "Failed to establish"))
             said = [line.strip() for line in log.splitlines() if line.strip()]
             said = next((line for line in said if line.startswith(("fatal:", "ERROR:"))), said[-1] if said else "")
             cause = ("no internet connection" if offline else "a wrong package address in this cell (tell your "
-                     "instructor)" if pip.returncode else f"pip installed version {version_of(distribution)}")
+                     "instructor)" if pip.returncode else f"pip installed version {installed}")
             try:
                 get_ipython().set_custom_exc((ImportError, NameError), missing)
             except NameError:  # not in IPython
@@ -82,7 +85,6 @@ def _course_setup(requirement, distribution, version):
         if loaded:
             raise CourseSetupFailed("The course package was updated: restart (Colab: Runtime → Restart session; "
                                     "Jupyter: Kernel → Restart),\nthen run this cell again.")
-        print(f"Installed the course package ({distribution} {version}).")
     import autograder
     autograder.setup_notebook()
 
