@@ -73,8 +73,8 @@ open it in Colab; you need a Google account, nothing to install.
 
 ## How to work on a lab
 
-1. **Open** the notebook with its badge. Colab opens a read-only copy from this repository:
-   *File → Save a copy in Drive* keeps your work (and a Colab GPU, where a lab asks for one, is under
+1. **Open** the notebook with its badge. Colab opens it straight from this repository; *File → Save a
+   copy in Drive* keeps your work between sessions (a GPU, where a lab can use one, is under
    *Runtime → Change runtime type*).
 2. **Run the first cell** ("Course setup"). It installs the course's helpers where they are missing
    ({package.distribution} {package.version}) and prepares the notebook. If it cannot (no internet), it
