@@ -122,7 +122,8 @@ def fetch(name: str, root: Path, download: bool, probe_url: str,
           make: Callable[[Path, bool], T]) -> tuple[T | None, str]:
     """A data set from ``root``, else downloaded when allowed: (it or None, how it was had or why not).
 
-    ``make(folder, download)`` builds it (e.g. torchvision's dataset classes). A download goes into
+    ``make(folder, download)`` builds it (e.g. torchvision's dataset classes); ``probe_url`` is a file
+    of its server ("" when it cannot be downloaded, e.g. without torchvision). A download goes into
     a scratch folder that moves under ``root`` only once complete, so a failed one leaves no empty or
     partial folder behind; a failure is remembered for the session (no second wait), and a network
     that does not answer costs at most NETWORK_BUDGET seconds in all, over every loader.
@@ -133,6 +134,8 @@ def fetch(name: str, root: Path, download: bool, probe_url: str,
     if not download:
         return None, "nothing is downloaded while grading" if os.environ.get("NBGRADER_EXECUTION") else \
             "not downloaded (download=False)"
+    if not probe_url:
+        return None, "torchvision is not installed"
     if name in _network.failed:
         return None, _network.failed[name]
     if not _answers(probe_url):
@@ -164,6 +167,7 @@ def _torchvision_mnist(folder: Path, download: bool) -> Split:
 
 
 def _mnist_url() -> str:
+    """The first file of MNIST's first mirror ("" without torchvision): what ``fetch`` probes."""
     try:
         from torchvision.datasets import MNIST
     except ImportError:
@@ -192,9 +196,7 @@ def load_mnist(root: str | Path | None = None, download: bool | None = None, ver
     root = Path(root) if root else DEFAULT_ROOT
     if download is None:
         download = not os.environ.get("NBGRADER_EXECUTION")
-    url = _mnist_url()
-    split, how = fetch("MNIST", root, download and bool(url), url, _torchvision_mnist) if url else \
-        (None, "torchvision is not installed")
+    split, how = fetch("MNIST", root, download, _mnist_url(), _torchvision_mnist)
     if split is None:
         split = bundled_mnist()
         if verbose:
@@ -320,7 +322,7 @@ def _cifar10_url() -> str:
         from torchvision.datasets import CIFAR10
     except ImportError:
         return ""
-    return CIFAR10.url
+    return getattr(CIFAR10, "url", "")
 
 
 def load_small_labelled_set(per_class: int = 10, root: str | Path | None = None, download: bool | None = None,
@@ -335,9 +337,7 @@ def load_small_labelled_set(per_class: int = 10, root: str | Path | None = None,
     root = Path(root) if root else DEFAULT_ROOT
     if download is None:
         download = not os.environ.get("NBGRADER_EXECUTION")
-    url = _cifar10_url()
-    found, how = fetch("CIFAR-10", root, download, url, _torchvision_cifar10) if url else \
-        (None, "torchvision is not installed")
+    found, how = fetch("CIFAR-10", root, download, _cifar10_url(), _torchvision_cifar10)
     if found is not None:
         if verbose:
             print(f"CIFAR-10: {per_class} training and {per_class} test photos per class, {how}.")
