@@ -51,6 +51,15 @@ SMALL_INPUT = 36  # inputs with at most this many elements are shown in a failur
 class CheckFailed(AssertionError):
     """A student's answer did not pass a check; the message says why."""
 
+    def _render_traceback_(self) -> list[str]:
+        """How IPython shows it: the message alone, no traceback (a test's traceback helps nobody).
+
+        The name stands on a line of its own, so that the message's first line (kept under 80
+        characters) reaches nbgrader's Validate whole: Validate indents every line by 4 and cuts it
+        after 87 characters, which "CheckFailed: " in front would exceed.
+        """
+        return ["\x1b[0;31mCheckFailed\x1b[0m:", *str(self).splitlines()]
+
 
 # ----------------------------------------------------------------------------- helpers
 

@@ -1,11 +1,13 @@
 """Data sets for the labs, all of which work offline.
 
 - :func:`load_mnist` reads real MNIST through torchvision when it is on disk or can be
-  downloaded quickly (Colab), and otherwise falls back to the 10,000 real MNIST digits
-  bundled with this package (see ``data/README.md`` for their provenance and licence).
+  downloaded (Colab), and otherwise falls back to the 10,000 real MNIST digits bundled with
+  this package (see ``data/README.md`` for their provenance and licence).
 - :func:`load_cifar10` reads CIFAR-10 through torchvision when it is on disk or can be
   downloaded (Colab), and otherwise stands in torchvision's ``FakeData`` with CIFAR-10's
   shape and class names (random images: accuracies on them mean nothing).
+- :func:`fetch` is the one way a loader downloads: a network that does not answer costs at most
+  NETWORK_BUDGET seconds per session, over every loader, and a failed download leaves nothing behind.
 - :func:`make_double_moons` generates the classic two interleaved half-moons.
 - :func:`load_sample_image` returns one of scikit-learn's bundled photos as a tensor.
 - :func:`save_sample_photos` fills a folder with photos that ship with installed packages.
@@ -16,8 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
-from dataclasses import dataclass
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
@@ -41,6 +47,23 @@ class Split:
     source: str  # "torchvision" (full MNIST) or "bundled" (the 10,000-digit subset)
 
 
+# ----------------------------------------------------------------------------- the network, once per session
+
+NETWORK_BUDGET = 5.0  # seconds a session waits, in all, on a network that does not answer
+
+
+@dataclass
+class _Network:
+    """What this session (kernel) learnt about the network: the waiting time left, and what failed."""
+
+    budget: float = NETWORK_BUDGET
+    down: str = ""  # why the network is taken as unreachable ("" until a probe fails)
+    failed: dict[str, str] = field(default_factory=dict)  # data set -> why its download failed
+
+
+_network = _Network()
+
+
 @contextlib.contextmanager
 def _socket_timeout(seconds: float) -> Iterator[None]:
     old = socket.getdefaulttimeout()
@@ -51,28 +74,108 @@ def _socket_timeout(seconds: float) -> Iterator[None]:
         socket.setdefaulttimeout(old)
 
 
-def _from_disk_or_download(load: Callable[[bool], T], download: bool, timeout: float) -> T | None:
-    """``load(False)`` (files already on disk), else ``load(True)`` when ``download``; None if both fail.
+def _answers(url: str) -> bool:
+    """Whether ``url``'s server answers, waiting at most what is left of the session's budget.
 
-    Quiet (torchvision prints its downloads) and never hanging on the network.
+    The request runs in a thread that is abandoned when the budget runs out, so that neither a
+    hanging DNS lookup nor a connection that never completes can hold the notebook longer.
     """
-    for attempt in (False, True) if download else (False,):
+    if _network.down:
+        return False
+    if _network.budget <= 0:
+        _network.down = f"the network did not answer within {NETWORK_BUDGET:g} s"
+        return False
+    import urllib.error
+    import urllib.request
+
+    outcome: dict[str, BaseException | None] = {}
+
+    def probe() -> None:
         try:
-            with _socket_timeout(timeout), open(os.devnull, "w") as sink, \
-                    contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-                return load(attempt)
-        except Exception:  # no files and no network (or a partial download): the caller falls back
-            continue
-    return None
+            with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=_network.budget):
+                outcome["error"] = None
+        except urllib.error.HTTPError:  # the server answered (a status code is an answer)
+            outcome["error"] = None
+        except BaseException as error:  # no network, no DNS, refused, timed out
+            outcome["error"] = error
+
+    start = time.monotonic()
+    worker = threading.Thread(target=probe, daemon=True, name="nn-course network probe")
+    worker.start()
+    worker.join(_network.budget)
+    _network.budget -= time.monotonic() - start
+    if "error" not in outcome:
+        _network.down = f"the network did not answer within {NETWORK_BUDGET:g} s"
+    elif outcome["error"] is not None:
+        reason = getattr(outcome["error"], "reason", outcome["error"])
+        _network.down = f"no network: {str(reason)[:60] or type(reason).__name__}"
+    return not _network.down
 
 
-def _torchvision_mnist(root: Path, download: bool) -> Split:
+def _quietly(make: Callable[[Path, bool], T], folder: Path, download: bool) -> T | None:
+    """``make(folder, download)`` with its prints and progress bars silenced; None when it fails."""
+    try:
+        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            return make(folder, download)
+    except Exception:  # no files, no network, a partial or corrupt download
+        return None
+
+
+def fetch(name: str, root: Path, download: bool, probe_url: str,
+          make: Callable[[Path, bool], T]) -> tuple[T | None, str]:
+    """A data set from ``root``, else downloaded when allowed: (it or None, how it was had or why not).
+
+    ``make(folder, download)`` builds it (e.g. torchvision's dataset classes); ``probe_url`` is a file
+    of its server ("" when it cannot be downloaded, e.g. without torchvision). A download goes into
+    a scratch folder that moves under ``root`` only once complete, so a failed one leaves no empty or
+    partial folder behind; a failure is remembered for the session (no second wait), and a network
+    that does not answer costs at most NETWORK_BUDGET seconds in all, over every loader.
+    """
+    found = _quietly(make, root, False)
+    if found is not None:
+        return found, f"from {root}"
+    if not download:
+        return None, "nothing is downloaded while grading" if os.environ.get("NBGRADER_EXECUTION") else \
+            "not downloaded (download=False)"
+    if not probe_url:
+        return None, "torchvision is not installed"
+    if name in _network.failed:
+        return None, _network.failed[name]
+    if not _answers(probe_url):
+        return None, _network.down
+    scratch = Path(tempfile.mkdtemp(prefix=f"nn-course-{name}-"))
+    try:
+        with _socket_timeout(NETWORK_BUDGET):
+            found = _quietly(make, scratch, True)
+        if found is None:
+            _network.failed[name] = "the download failed"
+            return None, _network.failed[name]
+        root.mkdir(parents=True, exist_ok=True)
+        for part in scratch.iterdir():
+            if (root / part.name).exists():  # an incomplete earlier copy (it did not load above)
+                shutil.rmtree(root / part.name)
+            shutil.move(str(part), str(root / part.name))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return _quietly(make, root, False), f"downloaded into {root}"
+
+
+def _torchvision_mnist(folder: Path, download: bool) -> Split:
     from torchvision.datasets import MNIST
 
-    train = MNIST(str(root), train=True, download=download)
-    test = MNIST(str(root), train=False, download=download)
+    train = MNIST(str(folder), train=True, download=download)
+    test = MNIST(str(folder), train=False, download=download)
     return Split(train.data.numpy(), train.targets.numpy().astype(np.int64),
                  test.data.numpy(), test.targets.numpy().astype(np.int64), "torchvision")
+
+
+def _mnist_url() -> str:
+    """The first file of MNIST's first mirror ("" without torchvision): what ``fetch`` probes."""
+    try:
+        from torchvision.datasets import MNIST
+    except ImportError:
+        return ""
+    return f"{MNIST.mirrors[0]}{MNIST.resources[0][0]}"
 
 
 def bundled_mnist() -> Split:
@@ -84,24 +187,26 @@ def bundled_mnist() -> Split:
                  "bundled")
 
 
-def load_mnist(root: str | Path | None = None, download: bool | None = None, timeout: float = 5.0,
-               verbose: bool = True) -> Split:
-    """MNIST as uint8 images (N, 28, 28) and int64 labels, never hanging on the network.
+def load_mnist(root: str | Path | None = None, download: bool | None = None, verbose: bool = True) -> Split:
+    """MNIST as uint8 images (N, 28, 28) and int64 labels, never stuck on the network.
 
-    Full MNIST (60,000 / 10,000) comes from torchvision when its files are under ``root``
-    or can be downloaded within ``timeout`` seconds per connection; otherwise the bundled
-    subset (8,000 / 2,000). While grading (``NBGRADER_EXECUTION`` set) nothing is
-    downloaded and the bundled subset is used unless full MNIST is already on disk.
+    Full MNIST (60,000 / 10,000) from torchvision when its files are under ``root`` or can be
+    downloaded (Colab); otherwise the bundled subset (8,000 / 2,000). While grading
+    (``NBGRADER_EXECUTION`` set) nothing is downloaded. A network that does not answer costs at
+    most NETWORK_BUDGET seconds per session, and a failed download is not tried again in the
+    session. One line says which data is used (``verbose``).
     """
     root = Path(root) if root else DEFAULT_ROOT
     if download is None:
         download = not os.environ.get("NBGRADER_EXECUTION")
-    split = _from_disk_or_download(lambda attempt: _torchvision_mnist(root, attempt), download, timeout)
+    split, how = fetch("MNIST", root, download, _mnist_url(), _torchvision_mnist)
     if split is None:
         split = bundled_mnist()
         if verbose:
-            print(f"MNIST: full data set not available offline; using the bundled {len(split.y_train):,} "
-                  f"training / {len(split.y_test):,} test digits.")
+            print(f"MNIST: using the bundled {len(split.y_train):,} training / {len(split.y_test):,} test digits "
+                  f"(full MNIST: {how}).")
+    elif verbose:
+        print(f"MNIST: the full data set, {len(split.y_train):,} training / {len(split.y_test):,} test digits, {how}.")
     return split
 
 
@@ -127,12 +232,12 @@ def _cifar10_datasets(root: Path, download: bool, transform: Callable | None) ->
     return ImageSets(train, test, tuple(train.classes), "torchvision")
 
 
-def load_cifar10(root: str | Path | None = None, download: bool | None = None, timeout: float = 5.0,
+def load_cifar10(root: str | Path | None = None, download: bool | None = None,
                  transform: Callable | None = None, verbose: bool = True) -> ImageSets:
     """CIFAR-10 (50,000 / 10,000 RGB images of 32 x 32, 10 classes) as Datasets, never hanging on the network.
 
     The real data set comes from torchvision when its files are under ``root`` or can be downloaded
-    within ``timeout`` seconds per connection (nothing is downloaded while grading). Otherwise
+    (nothing is downloaded while grading; the network is waited on as :func:`fetch` says). Otherwise
     torchvision's ``FakeData`` stands in: random images of CIFAR-10's shape (3, 32, 32) with random
     labels among its 10 class names (2,000 for training, 500 for testing), and a one-line notice
     says that accuracies are then meaningless. ``transform`` is applied to each PIL image.
@@ -140,7 +245,10 @@ def load_cifar10(root: str | Path | None = None, download: bool | None = None, t
     root = Path(root) if root else DEFAULT_ROOT
     if download is None:
         download = not os.environ.get("NBGRADER_EXECUTION")
-    sets = _from_disk_or_download(lambda attempt: _cifar10_datasets(root, attempt, transform), download, timeout)
+    sets, how = fetch("CIFAR-10", root, download, _cifar10_url(),
+                      lambda folder, attempt: _cifar10_datasets(folder, attempt, transform))
+    if sets is not None and verbose:
+        print(f"CIFAR-10: the full data set, {len(sets.train):,} training / {len(sets.test):,} test images, {how}.")
     if sets is None:
         from torchvision.datasets import FakeData
 
@@ -151,8 +259,8 @@ def load_cifar10(root: str | Path | None = None, download: bool | None = None, t
             fake.classes = list(CIFAR10_CLASSES)
         sets = ImageSets(train, test, CIFAR10_CLASSES, "fake")
         if verbose:
-            print("CIFAR-10 is not available offline: random FakeData images with its shape and class names stand in, "
-                  "so the accuracies below mean nothing.")
+            print(f"CIFAR-10 is not available ({how}): random FakeData images with its shape and class names "
+                  "stand in, so the accuracies below mean nothing.")
     return sets
 
 
@@ -266,25 +374,36 @@ def _torchvision_cifar10(root: Path, download: bool) -> tuple[np.ndarray, np.nda
     return np.asarray(data.data), np.asarray(data.targets, dtype=np.int64), list(data.classes)
 
 
+def _cifar10_url() -> str:
+    try:
+        from torchvision.datasets import CIFAR10
+    except ImportError:
+        return ""
+    return getattr(CIFAR10, "url", "")
+
+
 def load_small_labelled_set(per_class: int = 10, root: str | Path | None = None, download: bool | None = None,
-                            timeout: float = 5.0, verbose: bool = True) -> LabelledImages:
+                            verbose: bool = True) -> LabelledImages:
     """``per_class`` training and ``per_class`` test images of each of 10 classes, as RGB uint8.
 
     CIFAR-10's test images (32 x 32 photos) when they are under ``root`` or can be downloaded
     (about 170 MB, Colab); otherwise scikit-learn's handwritten digits (8 x 8, grey, shipped
-    with scikit-learn), with a one-line notice. While grading nothing is downloaded.
+    with scikit-learn). While grading nothing is downloaded; the network is waited on as
+    :func:`fetch` says. One line says which images are used (``verbose``).
     """
     root = Path(root) if root else DEFAULT_ROOT
     if download is None:
         download = not os.environ.get("NBGRADER_EXECUTION")
-    found = _from_disk_or_download(lambda attempt: _torchvision_cifar10(root, attempt), download, timeout)
+    found, how = fetch("CIFAR-10", root, download, _cifar10_url(), _torchvision_cifar10)
     if found is not None:
+        if verbose:
+            print(f"CIFAR-10: {per_class} training and {per_class} test photos per class, {how}.")
         return _balanced(*found, per_class, "CIFAR-10")
     from sklearn.datasets import load_digits
 
     digits = load_digits()
     grey = np.round(digits.images * (255 / 16)).astype(np.uint8)  # values 0..16 -> 0..255
     if verbose:
-        print("CIFAR-10 is not available offline: using scikit-learn's 8 x 8 handwritten digits instead.")
+        print(f"CIFAR-10: using scikit-learn's 8 x 8 handwritten digits instead ({how}).")
     return _balanced(np.repeat(grey[..., None], 3, axis=-1), digits.target.astype(np.int64),
                      [str(d) for d in range(10)], per_class, "digits")
