@@ -11,8 +11,8 @@ import json
 import nbformat
 import pytest
 
-from autograder.grading.engine import grade_lab
-from autograder.grading.outcomes import load_outcome, outcome_path
+from autograder.grader.engine import grade_lab
+from autograder.grader.outcomes import load_outcome, outcome_path
 
 from grading_course import LAB, autograded_points, cell_index, correct, gradebook_scores, make_course, submit
 
@@ -52,7 +52,8 @@ def broken_class(folder):
         index = cell_index(duplicated, grade_id)
         duplicated.cells.insert(index, nbformat.from_dict(json.loads(json.dumps(duplicated.cells[index]))))
     reordered = correct(folder)
-    first, second = cell_index(reordered, "test_squared_l2_grads_example"), cell_index(reordered, "test_squared_l2_grads_random")
+    first = cell_index(reordered, "test_squared_l2_grads_example")
+    second = cell_index(reordered, "test_squared_l2_grads_random")
     reordered.cells[first], reordered.cells[second] = reordered.cells[second], reordered.cells[first]
     edited = correct(folder)
     edited.cells[cell_index(edited, "test_count_weights_example")].source = '"""Always passes."""\npass'
