@@ -35,7 +35,10 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / "build" / "colab-venv"
 COLAB_PACKAGES = ("torch", "torchvision", "numpy", "scipy", "matplotlib", "networkx", "scikit-learn", "pandas",
-                  "ipykernel", "pip")
+                  "ipykernel", "pip", "tensorboard", "tqdm",
+                  # not in Colab: the package requires it and pip fetches it from PyPI there; this venv runs
+                  # offline, so it is linked in like the rest
+                  "torchinfo")
 ABSENT = ("nbgrader", "jupytext", "nn-course-autograder")  # what Colab does not have
 KERNEL = "colab-like"
 UNREACHABLE = "http://127.0.0.1:9"  # a closed local port as every proxy: each connection is refused at once
