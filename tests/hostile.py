@@ -342,7 +342,6 @@ HOSTILE: list[Hostile] = [
     Hostile("unscorable_result", SINKING, LAB1, SHAPES, UNSCORABLE_RESULT, expect="unscorable"),
     Hostile("package_neighbours", NO_SANDBOX, LAB4, "conv2d", PACKAGE_NEIGHBOURS, mistake=NO_BIAS),
     Hostile("shadow_numpy", NO_SANDBOX, LAB4, "conv2d", files={"numpy.py": FAKE_NUMPY}, mistake=NO_BIAS),
-    Hostile("setsid_survivor", NO_SANDBOX, LAB4, "conv2d", SETSID_SURVIVOR, mistake=NO_BIAS),
     Hostile("proc_parent_cwd", NO_SANDBOX, TEMPLATE, "relu", PROC_PARENT_CWD),
     Hostile("write_gradebook", NO_SANDBOX, TEMPLATE, "relu", WRITE_GRADEBOOK),
     Hostile("kill_worker", SINKING, TEMPLATE, "relu", KILL_WORKER),

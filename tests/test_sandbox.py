@@ -128,7 +128,8 @@ def grade_course(folder: Path, lab: str, sandboxed: bool = True) -> Graded:
 
 
 def _grade_course(folder: Path, lab: str, hostiles: list[Hostile], sandboxed: bool) -> Graded:
-    submit(folder, "correct", correct(folder, lab), lab)
+    if lab != LAB4:  # Lab 4's kernels are the slowest: its controls are its bystanders
+        submit(folder, "correct", correct(folder, lab), lab)
     for hostile in {control_name(h): h for h in hostiles}.values():
         submit(folder, control_name(hostile), control(folder, hostile), lab)
     grade_lab(lab, folder, workers=WORKERS, progress=False, sandbox=sandboxed)  # run 1: the bystanders
@@ -207,10 +208,10 @@ def test_no_bystander_is_harmed(graded, lab):
     course = graded(lab)
     assert course.bystanders_after == course.bystanders, "a grade, outcome or notebook of a bystander changed"
     assert course.files_after == course.files_before, "a submitted file changed"
-    reference = course.outcomes["correct"]
-    assert reference.status == "graded" and reference.score == reference.max_score > 0
+    assert all(course.outcomes[s].status == "graded" and course.outcomes[s].score > 0 for s in course.bystanders)
     if "classmate" in course.outcomes:  # graded beside the attackers
-        assert cell_scores(course.outcomes["classmate"]) == cell_scores(reference)
+        classmate, reference = course.outcomes["classmate"], course.outcomes["correct"]
+        assert cell_scores(classmate) == cell_scores(reference) and reference.score == reference.max_score
 
 
 @pytest.mark.parametrize("lab", by_lab([LAB1, LAB4, TEMPLATE], lambda lab: lab))
@@ -303,7 +304,7 @@ def test_two_kernels_cannot_reach_each_other(tmp_path):
             run_sync(km.start_kernel)(cwd=str(folder), env=sandbox.kernel_environment(1, sandboxed=True))
         target = managers[1]
         paths = [target.connection_file, *(f"{target.ip}-{port}" for port in target.ports)]
-        client = BlockingKernelClient(connection_file=managers[0].connection_file)
+        client = BlockingKernelClient(connection_file=managers[0].connection_file, parent=managers[0])
         client.load_connection_file()
         client.start_channels()
         client.wait_for_ready(timeout=60)

@@ -38,6 +38,7 @@ from a preloaded template) starts its template here and keeps every property abo
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import resource
 import shutil
@@ -54,7 +55,7 @@ from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Any as AnyTrait
 
 SANDBOX_UID = 65534  # the kernel's user inside its user namespace ("nobody")
-HOST_UID_BASE = 2**30  # grading as root: the kernel runs as HOST_UID_BASE + the worker's pid (a uid of its own)
+HOST_UID_BASE = 2**30  # grading as root: kernels run as uids from here on (pid * 256 + a count: < 2**32)
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")  # torch, NumPy's BLAS
 PASSED_VARIABLES = ("LANG", "TZ", "MPLBACKEND", "CUDA_VISIBLE_DEVICES", *THREAD_VARIABLES)
 PASSED_PREFIXES = ("NBGRADER_", "AUTOGRADER_", "LC_")  # grading mode (NBGRADER_EXECUTION), locale
@@ -63,6 +64,7 @@ SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/et
                 "/etc/alternatives", "/etc/nsswitch.conf", "/etc/mime.types", "/etc/ssl/certs")
 HOME = "/tmp/home"  # the kernel's home, in its private /tmp
 MPLCONFIGDIR = f"{HOME}/.matplotlib"
+CPU_GRACE = 5  # seconds of CPU time between SIGXCPU and SIGKILL
 MEMORY_ERRORS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")  # on its stderr
 
 NO_SANDBOX_GIVES_UP = (
@@ -201,14 +203,19 @@ def kernel_arguments(workdir: str) -> list[str]:
 
 
 def _limit_arguments(limits: Limits) -> list[str]:
-    """prlimit's options for the kernel (soft = hard: the kernel cannot raise them)."""
-    values = {"--as": limits.memory_mb and limits.memory_mb * 2**20, "--cpu": limits.cpu_seconds,
+    """prlimit's options for the kernel (soft = hard: the kernel cannot raise them; CPU time: SIGXCPU at the
+    soft limit says what happened, SIGKILL a few seconds later if the process ignores it)."""
+    values = {"--as": limits.memory_mb and limits.memory_mb * 2**20,
+              "--cpu": limits.cpu_seconds and f"{limits.cpu_seconds}:{limits.cpu_seconds + CPU_GRACE}",
               "--nproc": limits.processes, "--fsize": limits.file_mb and limits.file_mb * 2**20}
     return [f"{option}={value}" for option, value in values.items() if value]
 
 
 def _limit_address_space(limit_bytes: int) -> None:  # without the sandbox: in the kernel process before exec
     resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+
+_kernels = itertools.count()  # sandboxes made by this process
 
 
 @dataclass
@@ -224,8 +231,8 @@ class Sandbox:
         self._base = Path(tempfile.mkdtemp(prefix="ag-", dir="/tmp" if os.path.isdir("/tmp") else None))
         self.private = self._base / "k"
         self.private.mkdir()
-        if _as_root():
-            self.host_uid = HOST_UID_BASE + os.getpid()  # one kernel per worker at a time: its own uid
+        if _as_root():  # a uid of its own: no other kernel running now shares it (nor its process count)
+            self.host_uid = HOST_UID_BASE + os.getpid() * 256 + next(_kernels) % 256
         self._passwd = self._base / "passwd"
         self._passwd.write_text(f"student:x:{SANDBOX_UID if self.host_uid is None else self.host_uid}:"
                                 f"{SANDBOX_UID if self.host_uid is None else self.host_uid}:student:{HOME}:/bin/sh\n")
