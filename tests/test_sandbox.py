@@ -34,8 +34,11 @@ from grading_course import ROOT, correct, make_course, submit
 from hostile import (HOSTILE, LAB1, LAB4, SURVIVOR_MARKER, TEMPLATE, Hostile, control, control_name, for_lab,
                      lab_folder, reference_solution, submit_hostile)
 
-pytestmark = pytest.mark.skipif(sandbox.unavailable_reason() is not None,
-                                reason=f"no sandbox on this machine: {sandbox.unavailable_reason()}")
+# One xdist group: one pytest process grades these courses one after the other (2 kernels at a time),
+# each course once, while the other process runs the rest of the suite.
+pytestmark = [pytest.mark.skipif(sandbox.unavailable_reason() is not None,
+                                 reason=f"no sandbox on this machine: {sandbox.unavailable_reason()}"),
+              pytest.mark.xdist_group("sandbox")]
 WORKERS = 2
 GRACE = 3  # seconds after grading for a process that escaped its kernel to strike
 
@@ -165,9 +168,8 @@ def graded(tmp_path_factory):
 
 
 def by_lab(items: list, lab_of) -> list:  # noqa: ANN001
-    """Test parameters grouped by lab, so that each lab's course is graded once (pytest -n with loadgroup)."""
-    return [pytest.param(item, id=f"{lab_of(item)}-{getattr(item, 'name', '')}".rstrip("-"),
-                         marks=pytest.mark.xdist_group(f"sandbox-{lab_of(item)}")) for item in items]
+    """Test parameters named by lab (and attack)."""
+    return [pytest.param(item, id=f"{lab_of(item)}-{getattr(item, 'name', '')}".rstrip("-")) for item in items]
 
 
 def cell_scores(outcome) -> dict[str, float]:  # noqa: ANN001
@@ -219,12 +221,10 @@ def test_no_process_outlives_its_kernel(graded, lab):
     assert graded(lab).survivors == []
 
 
-@pytest.mark.xdist_group(f"sandbox-{LAB1}")
 def test_the_grading_machines_network_is_out_of_reach(graded):
     assert graded(LAB1).connections == []
 
 
-@pytest.mark.xdist_group(f"sandbox-{LAB1}")
 def test_a_process_flood_stops_at_the_process_limit(graded):
     course = graded(LAB1)
     nb = nbformat.read(course.folder / "autograded" / "hostile_process_flood" / LAB1 / f"{LAB1}.ipynb", as_version=4)
@@ -334,7 +334,6 @@ def test_grading_refuses_without_a_sandbox_unless_asked(tmp_path, monkeypatch):
     assert "solutions, hidden tests" in message  # what grading without it gives up
 
 
-@pytest.mark.xdist_group(f"sandbox-{TEMPLATE}")
 def test_a_killed_worker_fails_its_submission_alone_and_the_next_run_grades_it_again(tmp_path):
     """Without the sandbox the attacker does kill its worker: retried alone, failed alone, graded again next run."""
     killer = next(h for h in HOSTILE if h.name == "kill_worker" and h.lab == TEMPLATE)
