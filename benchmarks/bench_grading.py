@@ -4,9 +4,9 @@ and the sandbox's own cost.
 On the same submissions, in one run: Lab 1 and the slowest other lab in source/ (8
 submissions each: the reference answers, an empty release, and mutants from the lab's
 mutants.py). The commands run as the instructor runs them, one process for the whole
-batch, start-up included: `nbgrader autograde`, then `autograder grade --workers 2` with
-each kernel in its sandbox and with `--no-sandbox`, alternately, ``--repeats`` times each
-(the grade figures are medians). The floor is one kernel start plus one execution of the
+batch, start-up included, in turn, ``--repeats`` times each (the figures are medians):
+`nbgrader autograde`, `autograder grade --workers 2` with each kernel in its sandbox, and the
+same with `--no-sandbox`. The floor is one kernel start plus one execution of the
 reference source notebooks, in-process: what grading one submission cannot go below.
 Prints two tables; asserts nothing.  Usage: python benchmarks/bench_grading.py [--per-lab 8]
 """
@@ -91,14 +91,14 @@ def measure(lab: str, count: int, floor: float, repeats: int) -> dict[str, float
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         course = Path(tmp)
         make_class(course, lab, count)
-        sequential = timed([sys.executable, "-m", "nbgrader", "autograde", lab, "--force"], course)
+        nbgrader = [sys.executable, "-m", "nbgrader", "autograde", lab, "--force"]
         grade = [sys.executable, "-m", "autograder", "grade", lab, "--workers", "2", "--force", "--root", str(course)]
-        sandboxed, plain = [], []
-        for _ in range(repeats):  # alternately, so that both see the same load
-            sandboxed.append(timed(grade, course))
-            plain.append(timed([*grade, "--no-sandbox"], course))
-    return {"n": count, "nbgrader": sequential / count, "grade": statistics.median(sandboxed) / count,
-            "plain": statistics.median(plain) / count, "floor": floor, "repeats": repeats}
+        runs: dict[str, list[float]] = {"nbgrader": [], "grade": [], "plain": []}
+        for _ in range(repeats):  # in turn, so that all three see the same load
+            for name, command in (("nbgrader", nbgrader), ("grade", grade), ("plain", [*grade, "--no-sandbox"])):
+                runs[name].append(timed(command, course))
+    return {"n": count, "floor": floor, "repeats": repeats,
+            **{name: statistics.median(seconds) / count for name, seconds in runs.items()}}
 
 
 def table(rows: dict[str, dict[str, float]]) -> str:
@@ -129,7 +129,7 @@ def main() -> None:
     p.add_argument("--per-lab", type=int, default=8, help="submissions per lab")
     p.add_argument("--only-lab1", action="store_true", help="skip the slowest other lab")
     p.add_argument("--lab", action="append", default=None, help="measure these labs instead")
-    p.add_argument("--repeats", type=int, default=3, help="grade runs with and without the sandbox (medians)")
+    p.add_argument("--repeats", type=int, default=3, help="runs of each command (the figures are medians)")
     args = p.parse_args()
     labs = {lab: floor_seconds(lab) for lab in args.lab or ["lab01_fundamentals"]}
     if not args.only_lab1 and not args.lab:
@@ -145,7 +145,7 @@ def main() -> None:
     print(f"{os.cpu_count()} cores; the floor is one submission's kernel start + reference run, in-process "
           "(per core; 2 workers can at best halve it per submission)")
     print(table(rows))
-    print(f"\nThe sandbox's own cost (grade --workers 2, with and without --no-sandbox, median of {args.repeats}):")
+    print(f"\nThe sandbox's own cost (grade --workers 2 with and without --no-sandbox; medians of {args.repeats} runs):")
     print(sandbox_table(rows))
 
 

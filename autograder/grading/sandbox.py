@@ -28,9 +28,9 @@ Inside the sandbox (bubblewrap, ``bwrap``, the tool Flatpak uses) the kernel see
   working folder off the front of ``sys.path``; it is appended at the end instead, so a
   student's ``numpy.py`` or ``autograder.py`` is never imported in place of the real one.
 
-Without the sandbox (``--no-sandbox``, or a machine without bubblewrap or user namespaces) the
-kernel is a plain child process with the same limits on memory and ``sys.path``, and nothing
-else: see ``NO_SANDBOX_GIVES_UP``.
+Without the sandbox (``--no-sandbox``, for a machine without bubblewrap or user namespaces) the
+kernel is a plain child process with the same memory, CPU-time and file-size limits and the same
+``sys.path``, and nothing else: see ``NO_SANDBOX_GIVES_UP``.
 
 The launcher is one seam, :func:`kernel_manager_class`: a later kernel factory (kernels forked
 from a preloaded template) starts its template here and keeps every property above.
@@ -72,8 +72,8 @@ NO_SANDBOX_GIVES_UP = (
     "the course folder (solutions, hidden tests, the gradebook, other students' submissions), write "
     "grades, connect to other grading kernels, leave processes behind that change grades after "
     "grading, and kill the grading worker (that submission is then retried and recorded as failed; "
-    "the others are unaffected). Memory and sys.path stay protected. Grade only work you trust "
-    "this way.")
+    "the others are unaffected). The memory, CPU-time and file-size limits and sys.path stay. Grade "
+    "only work you trust this way.")
 
 
 @dataclass(frozen=True)
@@ -211,8 +211,14 @@ def _limit_arguments(limits: Limits) -> list[str]:
     return [f"{option}={value}" for option, value in values.items() if value]
 
 
-def _limit_address_space(limit_bytes: int) -> None:  # without the sandbox: in the kernel process before exec
-    resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+def _set_plain_limits(limits: Limits) -> None:
+    """Without the sandbox, in the kernel process before exec: the limits that do not need a namespace
+    (a process count would count every process of the grading user)."""
+    for kind, value in ((resource.RLIMIT_AS, limits.memory_mb and limits.memory_mb * 2**20),
+                        (resource.RLIMIT_CPU, limits.cpu_seconds),
+                        (resource.RLIMIT_FSIZE, limits.file_mb and limits.file_mb * 2**20)):
+        if value:
+            resource.setrlimit(kind, (value, value + CPU_GRACE if kind == resource.RLIMIT_CPU else value))
 
 
 _kernels = itertools.count()  # sandboxes made by this process
@@ -292,15 +298,15 @@ class SandboxProvisioner(LocalProvisioner):
 
 
 class PlainProvisioner(LocalProvisioner):
-    """``--no-sandbox``: the kernel as a child process of the worker, with a memory cap only."""
+    """``--no-sandbox``: the kernel as a child process of the worker, with its memory, CPU-time and file limits."""
 
     limits: Limits | None = None
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         workdir = str(Path(kwargs.get("cwd") or os.getcwd()).resolve())
         kwargs["extra_arguments"] = [*kwargs.get("extra_arguments", []), *kernel_arguments(workdir)]
-        if self.limits and self.limits.memory_mb:
-            kwargs["preexec_fn"] = functools.partial(_limit_address_space, self.limits.memory_mb * 2**20)
+        if self.limits:
+            kwargs["preexec_fn"] = functools.partial(_set_plain_limits, self.limits)
         return await super().pre_launch(**kwargs)
 
 
