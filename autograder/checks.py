@@ -42,6 +42,7 @@ __all__ = [
     "hash_value",
     "assert_hashed",
     "note_hidden_tests",
+    "fixed_parameters",
 ]
 
 SMALL_INPUT = 36  # inputs with at most this many elements are shown in a failure message
@@ -49,6 +50,15 @@ SMALL_INPUT = 36  # inputs with at most this many elements are shown in a failur
 
 class CheckFailed(AssertionError):
     """A student's answer did not pass a check; the message says why."""
+
+    def _render_traceback_(self) -> list[str]:
+        """How IPython shows it: the message alone, no traceback (a test's traceback helps nobody).
+
+        The name stands on a line of its own, so that the message's first line (kept under 80
+        characters) reaches nbgrader's Validate whole: Validate indents every line by 4 and cuts it
+        after 87 characters, which "CheckFailed: " in front would exceed.
+        """
+        return ["\x1b[0;31mCheckFailed\x1b[0m:", *str(self).splitlines()]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -538,6 +548,7 @@ def _axes_summary(ax: Any) -> dict[str, Any]:
         "patches": patches, "texts": [t.get_text() for t in ax.texts],
         "legend": [t.get_text() for t in legend.get_texts()] if legend is not None else [],
         "visible_axis": bool(ax.axison),
+        "position": tuple(round(float(v), 3) for v in ax.get_position(original=True).bounds),
     }
 
 
@@ -545,8 +556,9 @@ def figure_summary(fig: Any = None) -> dict[str, Any]:
     """A plain description of a matplotlib figure (the current one by default), for figure tests.
 
     ``{"suptitle": str, "axes": [{"title", "xlabel", "ylabel", "xscale", "yscale", "lines",
-    "images", "collections", "patches": {type name: count}, "texts", "legend", "visible_axis"}]}``,
-    the axes in the order they were added. Tests read figures only through this, never
+    "images", "collections", "patches": {type name: count}, "texts", "legend", "visible_axis",
+    "position": (left, bottom, width, height) in figure fractions}]}``, the axes in the order they
+    were added (axes in one column of a grid share their left edge). Tests read figures only through this, never
     through ``plt`` directly (the student's figure may live in another process while grading).
     """
     import matplotlib.pyplot as plt
@@ -597,3 +609,35 @@ def assert_hashed(actual: Any, digest: str, *, name: str, decimals: int = 4) -> 
 def note_hidden_tests() -> None:
     """Print the line a test cell shows when its checks run only at grading."""
     print("More tests run in this cell when your work is graded.")
+
+
+# ----------------------------------------------------------------------------- models with known weights
+
+
+def fixed_parameters(model: Any) -> Any:
+    """Give every floating parameter and buffer of a torch module values fixed by its shape and kind.
+
+    The values depend only on the tensor's shape and the last part of its name ("weight", "bias",
+    "running_mean", "running_var"), never on the module's attribute names or the order its layers
+    were created in, so two correct models of one architecture compute the same function: a visible
+    test can compare a hash of the output (``assert_hashed``) without showing the computation.
+    Weights are scaled by 1/sqrt(fan-in) to keep activations of order 1; running variances are
+    positive. Goes through ``state_dict``/``load_state_dict`` only; returns the model.
+    """
+    import torch
+
+    fixed = {}
+    for key, value in model.state_dict().items():
+        if not torch.is_tensor(value) or not value.is_floating_point():
+            fixed[key] = value
+            continue
+        kind = key.rsplit(".", 1)[-1]
+        seed = int(hashlib.sha256(f"{kind}{tuple(value.shape)}".encode()).hexdigest()[:8], 16)
+        values = torch.randn(tuple(value.shape), generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+        if value.dim() > 1:
+            values /= float(value[0].numel()) ** 0.5
+        if kind == "running_var":
+            values = values.abs() + 0.5
+        fixed[key] = values.to(value.dtype)
+    model.load_state_dict(fixed)
+    return model

@@ -153,8 +153,8 @@ def build_graded_class(folder: Path, db_url: str | None = None) -> Path:
 
     from autograder.authoring.examples import first_sentence
     from autograder.course import nbgrader_config
-    from autograder.grading.engine import GradebookWriter, failed_result, grade_lab, make_task
-    from autograder.grading.sanitize import read_snapshot
+    from autograder.grader.engine import GradebookWriter, failed_result, grade_lab, make_task
+    from autograder.grader.sanitize import read_snapshot
 
     make_course(folder, db_url=db_url)
     submit(folder, "10001", correct(folder))

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import parser
-from autograder.grading.engine import grade_lab
-from autograder.grading.outcomes import outcome_path
+from autograder.grader.engine import grade_lab
+from autograder.grader.outcomes import outcome_path
 
 from grading_course import (LAB, correct, empty, gradebook_scores, make_course, mutant, nbgrader_autograde,
                             nbgrader_command, submit)

@@ -21,7 +21,7 @@ import pytest
 
 from autograder.cli import main, parser
 from autograder.course import interpreter_env
-from autograder.grading.engine import grade_lab
+from autograder.grader.engine import grade_lab
 from autograder.marking.answers import ClassAnswers, MarkError, anonymous_id, log_path, save_marks
 from autograder.marking.render import markdown
 from autograder.marking.sheet import export_answers, import_scores

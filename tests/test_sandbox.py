@@ -25,10 +25,10 @@ import nbformat
 import pytest
 
 from autograder.authoring.build import build
-from autograder.grading import sandbox
-from autograder.grading.engine import grade_lab
-from autograder.grading.isolation import IsolatedExecute, contain_unscorable_outputs
-from autograder.grading.outcomes import load_outcome, outcome_path
+from autograder.grader import sandbox
+from autograder.grader.engine import grade_lab
+from autograder.grader.isolation import IsolatedExecute, contain_unscorable_outputs
+from autograder.grader.outcomes import load_outcome, outcome_path
 
 from grading_course import ROOT, correct, make_course, submit
 from hostile import (HOSTILE, LAB1, LAB4, SURVIVOR_MARKER, TEMPLATE, Hostile, control, control_name, for_lab,

@@ -121,11 +121,11 @@ def summary(grades: LabGrades, seconds: float) -> list[str]:
 
 
 def run_demo(lab: str, repo: Path, workdir: Path, workers: int | None, timeout: int) -> int:
-    from ..grading.collect import collect, print_actions
+    from ..grader.collect import collect, print_actions
     from .examples import CLASS
     from ..reports.export import export
     from ..reports.feedback import write_feedback
-    from ..grading.engine import grade_lab
+    from ..grader.engine import grade_lab
     from .build import build
     from ..reports.report import write_report
 
@@ -135,7 +135,7 @@ def run_demo(lab: str, repo: Path, workdir: Path, workers: int | None, timeout: 
     build([lab], root=workdir, out_root=workdir)
     print(f"== collect examples/{lab}/")
     print_actions(collect(lab, repo / "examples" / lab, workdir))
-    from ..grading.sandbox import unavailable_reason
+    from ..grader.sandbox import unavailable_reason
 
     # The example class is the course's own: without a sandbox (not Linux...) it is graded anyway, and said so.
     sandboxed = unavailable_reason() is None
