@@ -8,7 +8,9 @@ batch, start-up included, in turn, ``--repeats`` times each (the figures are med
 `nbgrader autograde`, `autograder grade --workers 2` with each kernel in its sandbox, and the
 same with `--no-sandbox`. The floor is one kernel start plus one execution of the
 reference source notebooks, in-process: what grading one submission cannot go below.
-Prints two tables; asserts nothing.  Usage: python benchmarks/bench_grading.py [--per-lab 8]
+Last, the sandbox's fixed cost alone: one kernel started, one cell run and the kernel stopped,
+with and without the sandbox, ``--kernel-starts`` times each. Prints tables; asserts nothing.
+Usage: python benchmarks/bench_grading.py [--per-lab 8] [--repeats 3] [--lab LAB]
 """
 from __future__ import annotations
 
@@ -112,6 +114,23 @@ def table(rows: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+def kernel_start_seconds(repeats: int) -> dict[bool, float]:
+    """A grading kernel started, one cell (`import autograder`) run, the kernel stopped: the median
+    seconds with the sandbox (True) and without (False), measured in turn: the sandbox's fixed cost."""
+    from autograder.grader.isolation import IsolatedExecute
+
+    seconds: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(repeats):
+        for sandboxed in (True, False):
+            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import autograder")])
+            nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+            with tempfile.TemporaryDirectory(prefix="bench-kernel-") as folder:
+                start = time.monotonic()
+                IsolatedExecute(memory_mb=8192, threads=1, sandboxed=sandboxed, timeout=60)(nb, {"metadata": {"path": folder}})
+                seconds[sandboxed].append(time.monotonic() - start)
+    return {sandboxed: statistics.median(values) for sandboxed, values in seconds.items()}
+
+
 def sandbox_table(rows: dict[str, dict[str, float]]) -> str:
     """The sandbox's own cost: the same batch graded with and without it."""
     head = (f"{'lab':<28}{'subs':>5}{'runs':>5}{'sandboxed s/sub':>17}{'--no-sandbox s/sub':>20}"
@@ -130,6 +149,7 @@ def main() -> None:
     p.add_argument("--only-lab1", action="store_true", help="skip the slowest other lab")
     p.add_argument("--lab", action="append", default=None, help="measure these labs instead")
     p.add_argument("--repeats", type=int, default=3, help="runs of each command (the figures are medians)")
+    p.add_argument("--kernel-starts", type=int, default=15, help="kernel starts with and without the sandbox")
     args = p.parse_args()
     labs = {lab: floor_seconds(lab) for lab in args.lab or ["lab01_fundamentals"]}
     if not args.only_lab1 and not args.lab:
@@ -147,6 +167,11 @@ def main() -> None:
     print(table(rows))
     print(f"\nThe sandbox's own cost (grade --workers 2 with and without --no-sandbox; medians of {args.repeats} runs):")
     print(sandbox_table(rows))
+    if args.kernel_starts:
+        start = kernel_start_seconds(args.kernel_starts)
+        print(f"\nOne grading kernel started, `import autograder` run, stopped (median of {args.kernel_starts}, in turn): "
+              f"sandboxed {start[True]:.3f} s, --no-sandbox {start[False]:.3f} s, "
+              f"the sandbox's fixed cost {start[True] - start[False]:+.3f} s per kernel")
 
 
 if __name__ == "__main__":
