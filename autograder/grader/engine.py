@@ -251,18 +251,24 @@ def run_on_pool(tasks: list[GradingTask], workers: int) -> Iterator[GradingResul
     attempts: Counter[int] = Counter()
     idle: list[_Worker] = []
     busy: dict[_Worker, GradingTask] = {}
+
+    def dispatch(worker: _Worker) -> None:
+        if pending:
+            busy[worker] = pending.popleft()
+            worker.send(busy[worker])
+        else:
+            idle.append(worker)
+
     try:
         while pending or busy:
             while pending and len(busy) < max(1, workers):
-                worker = idle.pop() if idle else _Worker(context)
-                busy[worker] = pending.popleft()
-                worker.send(busy[worker])
+                dispatch(idle.pop() if idle else _Worker(context))
             ready = multiprocessing.connection.wait([w.connection for w in busy] + [w.process.sentinel for w in busy])
             for worker in [w for w in busy if w.connection in ready or w.process.sentinel in ready]:
                 task = busy.pop(worker)
                 result = worker.receive()
                 if result is not None:
-                    idle.append(worker)
+                    dispatch(worker)  # its next submission runs while this result is recorded
                     yield result
                     continue
                 worker.stop()
