@@ -2,16 +2,19 @@
 
 Each submission is one task, ``grade_submission(task) -> GradingResult``, that needs no
 file system and no database: the task carries the submitted bytes and a snapshot of the
-assignment's cells from the gradebook. Tasks run on long-lived worker processes (a
-``ProcessPoolExecutor`` whose workers import nbgrader once) or on a Dask cluster
-(``--dask tcp://host:8786``). A task runs nbgrader's own preprocessors, in nbgrader's
+assignment's cells from the gradebook. Tasks run on long-lived worker processes that import
+nbgrader once and grade one submission at a time, so that a worker that dies takes down only
+the submission it was grading (retried alone on a fresh worker, then recorded as failed), or
+on a Dask cluster (``--dask tcp://host:8786``). Each kernel runs in its own sandbox
+(sandbox.py; ``--no-sandbox`` for trusted work on a machine without one). A task runs nbgrader's own preprocessors, in nbgrader's
 order: ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells (locked cells and
 hidden tests back from the gradebook), CheckCellMetadata, then Execute, IgnorePattern,
 LimitOutput. The parent alone writes: nbgrader's SaveAutoGrades and AssignLatePenalties
 put the scores in the gradebook, the autograded notebook goes to
 ``autograded/<student>/<lab>/`` as nbgrader leaves it, and ``outcome.json`` records what
 happened (autograder/outcomes.py). A submission is skipped when its outcome is newer than
-its files, so an interrupted run carries on where it stopped.
+its files and valid (not a failure of the grader's), so an interrupted run carries on where
+it stopped.
 
 Scaling out: `autograder grade LAB --dask tcp://scheduler:8786` runs the same tasks on a
 cluster of K machines (each with this package installed; `dask worker --nthreads C` on a
@@ -25,13 +28,12 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import multiprocessing.connection
 import os
 import shutil
 import sys
 import time
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
@@ -55,6 +57,7 @@ class GradingTask:
     memory_mb: int | None
     events: list[str] = field(default_factory=list)
     kernel_threads: int | None = None  # math library threads per kernel (None: the libraries' default)
+    sandboxed: bool = True  # each kernel in its sandbox (False: --no-sandbox)
 
 
 @dataclass
@@ -63,6 +66,7 @@ class NotebookResult:
     notebook: str | None = None  # the executed notebook (JSON) when it could be graded
     reason: str = ""  # why it could not
     missing: bool = False  # not submitted at all (nbgrader scores it 0)
+    by_grader: bool = False  # the grading failed, not the submission: graded again next run
 
 
 @dataclass
@@ -92,6 +96,10 @@ def grade_submission(task: GradingTask) -> GradingResult:
     """Grade one submission in a scratch folder; never raises (a failure is a result)."""
     import tempfile
 
+    from .sandbox import unavailable_reason
+
+    if task.sandboxed and unavailable_reason():  # e.g. a Dask worker without bubblewrap
+        return failed_result(task, f"not graded: this worker cannot sandbox kernels: {unavailable_reason()}")
     start = time.monotonic()
     result = GradingResult(task.student, task.lab, [], events=list(task.events))
     with tempfile.TemporaryDirectory(prefix=f"grade-{task.student}-") as workdir:
@@ -125,7 +133,8 @@ def _grade_notebook(task: GradingTask, name: str, data: bytes | None, workdir: s
     except SubmissionError as error:
         return NotebookResult(name, reason=str(error))
     except Exception as error:  # whatever a notebook does, the batch goes on
-        return NotebookResult(name, reason=f"could not be graded: {type(error).__name__}: {error}"[:MESSAGE_LIMIT])
+        return NotebookResult(name, reason=f"could not be graded: {type(error).__name__}: {error}"[:MESSAGE_LIMIT],
+                              by_grader=True)
     result.cells += cell_outcomes(nb, name)
     import nbformat
 
@@ -147,11 +156,11 @@ def _execute(nb: Any, resources: dict, config: Any, task: GradingTask, result: G
     from nbgrader.preprocessors import CheckCellMetadata, IgnorePattern, LimitOutput
 
     from ..course import grading_mode
-    from .isolation import IsolatedExecute, default_memory_mb
+    from .isolation import IsolatedExecute, contain_unscorable_outputs, default_memory_mb
     from .sanitize import SubmissionError
 
     executor = IsolatedExecute(config=config, memory_mb=task.memory_mb or default_memory_mb(),
-                               threads=task.kernel_threads)
+                               threads=task.kernel_threads, sandboxed=task.sandboxed)
     with grading_mode("autograde"):
         nb, resources = executor(nb, resources)
     report = executor.report
@@ -159,6 +168,7 @@ def _execute(nb: Any, resources: dict, config: Any, task: GradingTask, result: G
     result.interrupted = result.interrupted or report.interrupted
     if report.interrupted and not report.ran_any_cell:
         raise SubmissionError(report.events[-1])
+    result.events += contain_unscorable_outputs(nb)
     for step in (IgnorePattern, ClearMetadataPreprocessor, LimitOutput, CheckCellMetadata):
         nb, resources = step(config=config)(nb, resources)
     return nb
@@ -187,16 +197,21 @@ def submission_folders(root: Path, lab: str) -> dict[str, Path]:
 
 
 def is_up_to_date(root: Path, lab: str, student: str, folder: Path) -> bool:
-    """An outcome newer than every file of the submission: graded already."""
+    """A valid outcome newer than every file of the submission: graded already."""
     outcome = outcome_path(root, student, lab)
     if not outcome.exists():
+        return False
+    try:
+        if load_outcome(outcome).grader_failed:  # the grading failed last time, not the submission
+            return False
+    except (ValueError, TypeError, KeyError):  # unreadable: not a valid outcome
         return False
     newest = max((p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()), default=0)
     return outcome.stat().st_mtime_ns > newest
 
 
 def make_task(root: Path, lab: str, student: str, folder: Path, snapshot: Any, timeout: int,
-              memory_mb: int | None, ignore: list[str]) -> GradingTask:
+              memory_mb: int | None, ignore: list[str], sandboxed: bool = True) -> GradingTask:
     from nbgrader.utils import find_all_files
 
     names = list(snapshot.notebooks)
@@ -211,7 +226,7 @@ def make_task(root: Path, lab: str, student: str, folder: Path, snapshot: Any, t
         if base.is_dir():
             for path in find_all_files(str(base), ignore + ["*.ipynb"]):
                 files[os.path.relpath(path, base)] = Path(path).read_bytes()
-    return GradingTask(student, lab, notebooks, files, snapshot, timeout, memory_mb, events)
+    return GradingTask(student, lab, notebooks, files, snapshot, timeout, memory_mb, events, sandboxed=sandboxed)
 
 
 def _read(path: Path) -> bytes | None:
@@ -221,32 +236,114 @@ def _read(path: Path) -> bytes | None:
 # ----------------------------------------------------------------------------- running the tasks
 
 
+WORKER_ATTEMPTS = 2  # a submission whose worker dies is graded once more, alone on a fresh worker
+
+
 def run_on_pool(tasks: list[GradingTask], workers: int) -> Iterator[GradingResult]:
-    """Results as they finish, from long-lived worker processes (a crashed worker is retried once)."""
-    attempts: Counter[str] = Counter()
-    pending = list(tasks)
-    while pending:
-        retry = []
-        with ProcessPoolExecutor(max(1, min(workers, len(pending))), mp_context=_worker_context(),
-                                 initializer=warm_up) as pool:
-            futures = {pool.submit(grade_submission, task): task for task in pending}
+    """Results as they finish, from long-lived worker processes that grade one submission at a time.
+
+    A worker that dies (a submission without a sandbox killed it, the machine's memory killer...)
+    takes down only the submission it was grading: that one is retried on a fresh worker, then
+    recorded as failed; the other workers and their submissions carry on.
+    """
+    context = _worker_context()
+    pending = deque(tasks)
+    attempts: Counter[int] = Counter()
+    idle: list[_Worker] = []
+    busy: dict[_Worker, GradingTask] = {}
+
+    def dispatch(worker: _Worker) -> None:
+        if pending:
+            busy[worker] = pending.popleft()
+            worker.send(busy[worker])
+        else:
+            idle.append(worker)
+
+    try:
+        while pending or busy:
+            while pending and len(busy) < max(1, workers):
+                dispatch(idle.pop() if idle else _Worker(context))
+            ready = multiprocessing.connection.wait([w.connection for w in busy] + [w.process.sentinel for w in busy])
+            for worker in [w for w in busy if w.connection in ready or w.process.sentinel in ready]:
+                task = busy.pop(worker)
+                result = worker.receive()
+                if result is not None:
+                    dispatch(worker)  # its next submission runs while this result is recorded
+                    yield result
+                    continue
+                worker.stop()
+                attempts[id(task)] += 1
+                if attempts[id(task)] < WORKER_ATTEMPTS:
+                    pending.appendleft(task)
+                else:
+                    yield failed_result(task, f"the grading worker process died while grading this submission "
+                                              f"({WORKER_ATTEMPTS} times, {worker.death()})")
+    finally:
+        for worker in [*idle, *busy]:
+            worker.stop()
+
+
+class _Worker:
+    """One worker process and its end of a pipe: a task goes in, its result comes out."""
+
+    def __init__(self, context: multiprocessing.context.BaseContext) -> None:
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_work, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+
+    def send(self, task: GradingTask) -> None:
+        try:
+            self.connection.send(task)
+        except OSError:  # already dead: receive() will say so
+            pass
+
+    def receive(self) -> GradingResult | None:
+        """The result, or None if the worker died before sending it."""
+        try:
+            if self.connection.poll():
+                return self.connection.recv()
+        except (EOFError, OSError):
+            pass
+        return None
+
+    def death(self) -> str:
+        self.process.join(timeout=5)
+        code = self.process.exitcode
+        if code is not None and code < 0:
+            import signal
+
+            return f"killed by {signal.Signals(-code).name}" if -code in signal.Signals._value2member_map_ \
+                else f"killed by signal {-code}"
+        return f"exit status {code}"
+
+    def stop(self) -> None:
+        if self.process.is_alive():
             try:
-                for future in as_completed(futures):
-                    task = futures[future]
-                    try:
-                        yield future.result()
-                    except BrokenProcessPool:
-                        attempts[task.student] += 1
-                        if attempts[task.student] < 2:
-                            retry.append(task)
-                        else:
-                            yield failed_result(task, "the grading worker process crashed twice")
-                    except Exception as error:
-                        yield failed_result(task, f"grading error: {type(error).__name__}: {error}")
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-        pending = retry
+                self.connection.send(None)  # an idle worker leaves by itself
+            except OSError:
+                pass
+            self.process.join(timeout=0.5)
+        if self.process.is_alive():
+            self.process.terminate()  # a busy one is stopped; its sandboxed kernel dies with it
+        self.process.join(timeout=5)
+        self.connection.close()
+
+
+def _work(connection: multiprocessing.connection.Connection) -> None:
+    """A worker's life: grade the tasks it is sent, one at a time, until it is sent None."""
+    while True:
+        try:
+            task = connection.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        try:
+            result = grade_submission(task)
+        except Exception as error:  # noqa: BLE001 (a bug of ours: this submission's result says so)
+            result = failed_result(task, f"grading error: {type(error).__name__}: {error}")
+        connection.send(result)
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
@@ -274,7 +371,9 @@ def run_on_dask(tasks: list[GradingTask], address: str) -> Iterator[GradingResul
 
 
 def failed_result(task: GradingTask, reason: str) -> GradingResult:
-    return GradingResult(task.student, task.lab, [NotebookResult(name, reason=reason) for name in task.notebooks],
+    """Nothing graded, through no fault the submission is known to have: the next run grades it again."""
+    return GradingResult(task.student, task.lab,
+                         [NotebookResult(name, reason=reason, by_grader=True) for name in task.notebooks],
                          events=list(task.events))
 
 
@@ -298,6 +397,15 @@ class GradebookWriter:
         outcome = self.outcome(result)
         outcome.save(self.root)
         return outcome
+
+    def record_safely(self, result: GradingResult) -> Outcome:
+        """record(), and if a result cannot be recorded, that submission fails alone (graded again next run)."""
+        try:
+            return self.record(result)
+        except Exception as error:  # noqa: BLE001 (one submission's result must not stop the batch)
+            reason = f"could not record the grades: {type(error).__name__}: {error}"[:MESSAGE_LIMIT]
+            broken = [NotebookResult(n.name, reason=reason, by_grader=True) for n in result.notebooks]
+            return self.record(replace(result, notebooks=broken, cells=[]))
 
     def _write_files(self, result: GradingResult, submitted: Path, dest: Path) -> None:
         from nbgrader.utils import find_all_files
@@ -358,9 +466,10 @@ class GradebookWriter:
         graded = [n for n in result.notebooks if n.notebook is not None]
         broken = [n for n in result.notebooks if n.notebook is None]
         reasons = [n.reason if len(result.notebooks) == 1 else f"{n.name}: {n.reason}" for n in broken]
+        grader_failed = any(n.by_grader for n in broken)
         if not graded:
             return Outcome(result.student, self.lab, "failed", "; ".join(reasons), result.events,
-                           result.tampered, [], result.seconds)
+                           result.tampered, [], result.seconds, grader_failed)
         cells = list(result.cells)
         for notebook in broken:  # the rest of the lab was graded: these cells count, at 0
             cells += [CellOutcome(c.name, notebook.name, 0.0, c.max_score, f"not graded: {notebook.reason}")
@@ -368,7 +477,7 @@ class GradebookWriter:
                       if c.cell_type == "code" and not c.solution]
         status = "partial" if result.interrupted or broken else "graded"
         return Outcome(result.student, self.lab, status, "; ".join(reasons), result.events,
-                       result.tampered, cells, result.seconds)
+                       result.tampered, cells, result.seconds, grader_failed)
 
 
 # ----------------------------------------------------------------------------- the command
@@ -376,12 +485,14 @@ class GradebookWriter:
 
 def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: str | None = None,
               timeout: int | None = None, memory_mb: int | None = None, force: bool = False,
-              db_url: str | None = None, progress: bool = True) -> list[Outcome]:
+              db_url: str | None = None, progress: bool = True, sandbox: bool = True) -> list[Outcome]:
     """Autograde every submitted notebook of ``lab`` under the course folder ``root``.
 
     Returns the outcome of every submission of the lab, graded now or before (skipped).
     ``memory_mb`` caps each grading kernel (default: the machine's memory per core, at least
-    4 GB); ``timeout`` is per cell, in seconds.
+    4 GB); ``timeout`` is per cell, in seconds. ``sandbox=False`` runs kernels as plain
+    processes (trusted work only: see sandbox.NO_SANDBOX_GIVES_UP); with ``sandbox=True`` on a
+    machine that cannot sandbox, SystemExit says why and what ``--no-sandbox`` would give up.
     """
     from nbgrader.api import Gradebook, MissingEntry
     from tqdm import tqdm
@@ -390,6 +501,7 @@ def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: st
     from .sanitize import read_snapshot
 
     root = Path(root).resolve()
+    check_sandbox(sandbox and not dask_address, progress)  # a Dask worker checks its own
     timeout = timeout or lab_timeout(lab, root)
     db_url = db_url_or_default(db_url, root)
     config = nbgrader_config(root, db_url)
@@ -401,7 +513,7 @@ def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: st
     folders = submission_folders(root, lab)
     todo = [s for s, folder in folders.items() if force or not is_up_to_date(root, lab, s, folder)]
     ignore = list(config.CourseDirectory.ignore)
-    tasks = (make_task(root, lab, s, folders[s], snapshot, timeout, memory_mb, ignore) for s in todo)
+    tasks = (make_task(root, lab, s, folders[s], snapshot, timeout, memory_mb, ignore, sandbox) for s in todo)
     writer = GradebookWriter(root, lab, db_url, config, snapshot)
     workers = workers or len(os.sched_getaffinity(0))
     start = time.monotonic()
@@ -417,7 +529,7 @@ def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: st
     with tqdm(total=len(todo), desc=f"grading {lab}", unit="submission", disable=not progress,
               file=sys.stderr) as bar:
         for result in results:
-            fresh.append(writer.record(result))
+            fresh.append(writer.record_safely(result))
             bar.set_postfix_str(f"{result.student}: {fresh[-1].status}", refresh=False)
             bar.update()
     elapsed = time.monotonic() - start
@@ -427,6 +539,20 @@ def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: st
         where = f"Dask cluster {dask_address}" if dask_address else f"{workers} workers"
         print(summary_table(lab, fresh, len(folders) - len(todo), elapsed, where))
     return outcomes
+
+
+def check_sandbox(wanted: bool, progress: bool) -> None:
+    """Refuse to grade without a sandbox unless asked to; say what grading without one gives up."""
+    from .sandbox import NO_SANDBOX_GIVES_UP, unavailable_reason
+
+    if not wanted:
+        if progress:
+            print(f"grading without a sandbox (--no-sandbox). {NO_SANDBOX_GIVES_UP}", file=sys.stderr)
+        return
+    reason = unavailable_reason()
+    if reason:
+        raise SystemExit(f"cannot sandbox the grading kernels: {reason}.\n"
+                         f"To grade anyway, pass --no-sandbox. {NO_SANDBOX_GIVES_UP}")
 
 
 def summary_table(lab: str, fresh: list[Outcome], skipped: int, elapsed: float, where: str) -> str:
@@ -453,7 +579,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     timeout = args.timeout or lab_timeout(args.lab, root)
     try:
         grade_lab(args.lab, root, workers=args.workers, dask_address=args.dask, timeout=timeout,
-                  memory_mb=args.memory, force=args.force, db_url=args.db, progress=True)
+                  memory_mb=args.memory, force=args.force, db_url=args.db, progress=True,
+                  sandbox=not args.no_sandbox)
     except KeyboardInterrupt:
         print("interrupted: the submissions graded so far are saved; run the same command to carry on",
               file=sys.stderr)
@@ -471,4 +598,7 @@ def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("--memory", type=int, default=None, metavar="MB",
                    help="memory cap per grading kernel (default: RAM per core, at least 4096)")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run grading kernels as plain processes, without bubblewrap: for trusted work only "
+                        "(a submission could then read solutions and hidden tests and change grades)")
     p.set_defaults(func=cmd_grade)

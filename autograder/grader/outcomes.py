@@ -3,7 +3,9 @@
 `autograder grade` writes one ``autograded/<student>/<lab>/outcome.json`` per submission;
 feedback, export and report read them. A submission that could not be graded (invalid
 JSON, an empty file, another lab's notebook, a kernel that died before anything ran) has
-status "failed" and a reason, so exports can tell it from an honest zero.
+status "failed" and a reason, so exports can tell it from an honest zero. When the grading
+itself failed (a crashed worker, a lost Dask task, an error of ours), ``grader_failed`` says so
+and the next ``grade`` run grades that submission again.
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ class Outcome:
     tampered: list[str] = field(default_factory=list)  # grade ids of test cells the student really changed
     cells: list[CellOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    grader_failed: bool = False  # the grading failed, not (as far as we know) the submission: a rerun grades it again
 
     @property
     def score(self) -> float:
