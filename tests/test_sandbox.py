@@ -210,7 +210,9 @@ def test_no_bystander_is_harmed(graded, lab):
     course = graded(lab)
     assert course.bystanders_after == course.bystanders, "a grade, outcome or notebook of a bystander changed"
     assert course.files_after == course.files_before, "a submitted file changed"
-    assert all(course.outcomes[s].status == "graded" and course.outcomes[s].score > 0 for s in course.bystanders)
+    assert all(course.outcomes[s].status == "graded" for s in course.bystanders)
+    # a control gets all but its broken exercise (the template lab has one exercise: a control scores 0)
+    assert all(course.outcomes[s].score > 0 for s in course.bystanders if len(course.outcomes[s].cells) > 1)
     if "classmate" in course.outcomes:  # graded beside the attackers
         classmate, reference = course.outcomes["classmate"], course.outcomes["correct"]
         assert cell_scores(classmate) == cell_scores(reference) and reference.score == reference.max_score
