@@ -6,12 +6,13 @@ assignment's cells from the gradebook. Tasks run on long-lived worker processes 
 nbgrader once and grade one submission at a time, so that a worker that dies takes down only
 the submission it was grading (retried alone on a fresh worker, then recorded as failed), or
 on a Dask cluster (``--dask tcp://host:8786``). Each kernel runs in its own sandbox
-(sandbox.py; ``--no-sandbox`` for trusted work on a machine without one). A task runs nbgrader's own preprocessors, in nbgrader's
-order: ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells (locked cells and
-hidden tests back from the gradebook), CheckCellMetadata, then Execute, IgnorePattern,
-LimitOutput. The parent alone writes: nbgrader's SaveAutoGrades and AssignLatePenalties
-put the scores in the gradebook, the autograded notebook goes to
-``autograded/<student>/<lab>/`` as nbgrader leaves it, and ``outcome.json`` records what
+(sandbox.py; ``--no-sandbox`` for trusted work on a machine without one), forked from the worker's
+template that has imported the lab's libraries (factory.py; ``--no-fork`` starts each afresh).
+A task runs nbgrader's own preprocessors, in nbgrader's order: ClearOutput, DeduplicateIds,
+OverwriteKernelspec, OverwriteCells (locked cells and hidden tests back from the gradebook),
+CheckCellMetadata, then Execute, IgnorePattern, LimitOutput. The parent alone writes: nbgrader's
+SaveAutoGrades and AssignLatePenalties put the scores in the gradebook, the autograded notebook goes
+to ``autograded/<student>/<lab>/`` as nbgrader leaves it, and ``outcome.json`` records what
 happened (autograder/outcomes.py). A submission is skipped when its outcome is newer than
 its files and valid (not a failure of the grader's), so an interrupted run carries on where
 it stopped.

@@ -431,11 +431,11 @@ class ForkProvisioner(LocalProvisioner):
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
         if cmd[1:3] != ["-m", "ipykernel_launcher"]:
             raise TemplateError(f"a forked kernel must be ipykernel's (the kernelspec runs {cmd[:3]})")
-        stderr = kwargs.get("stderr")
-        stderr_fd = stderr.fileno() if hasattr(stderr, "fileno") else os.open(os.devnull, os.O_WRONLY)
         assert self.factory is not None
-        env = {name: value for name, value in kwargs["env"].items()}
-        self.process = self.factory.fork(cmd[3:], kwargs["cwd"], env, self.limits or Limits(), stderr_fd)
+        stderr = kwargs.get("stderr")  # the kernel's stderr: a file of the worker's, passed to the child
+        with open(os.devnull, "wb") if not hasattr(stderr, "fileno") else contextlib.nullcontext(stderr) as handle:
+            self.process = self.factory.fork(cmd[3:], kwargs["cwd"], kwargs["env"], self.limits or Limits(),
+                                             handle.fileno())
         self.pid = self.pgid = self.process.host_pid
         self.cwd = kwargs["cwd"]
         return self.connection_info
