@@ -4,7 +4,8 @@ One worker grades, in this order, in one template: a polluter (it sets a global,
 and autograder.checks, writes module attributes, leaves a thread and a setsid process running that
 keep patching and try to reach the next kernel through its connection file, and leaves files in /tmp
 and $HOME), then a correct submission and a wrong one, each with a probe that reports what it sees.
-Then the worker replaces a template that died, and says so. About 30 s on 2 cores (the template lab).
+Then the worker replaces a template that died, and says so (the students' sandboxed template, and the
+plain one of trusted kernels). About 40 s on 2 cores (the template lab).
 """
 from __future__ import annotations
 
@@ -129,16 +130,18 @@ def test_the_next_submissions_score_as_they_should(graded):
     assert not any("template" in e for o in outcomes.values() for e in o.events)
 
 
-def test_a_dead_template_is_replaced_and_said(tmp_path):
+@pytest.mark.parametrize("sandboxed", [True, False], ids=["student", "trusted"])
+def test_a_dead_template_is_replaced_and_said(sandboxed):
+    """The students' template (sandboxed) and a trusted kernels' template (a judge's: plain)."""
     from autograder.grader.isolation import IsolatedExecute
 
-    kernels = factory.KernelFactory(("numpy",), threads=1)
+    kernels = factory.KernelFactory(("numpy",), threads=1, sandboxed=sandboxed)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import sys; print('autograder.grader' in sys.modules)")])
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
     def run() -> str:
         with kernels.workdir("student") as folder:
-            done, _ = IsolatedExecute(memory_mb=6000, threads=1, timeout=60, factory=kernels)(
+            done, _ = IsolatedExecute(memory_mb=6000, threads=1, timeout=60, sandboxed=sandboxed, factory=kernels)(
                 nbformat.from_dict(json.loads(json.dumps(nb))), {"metadata": {"path": folder}})
         return done.cells[0].outputs[0]["text"]
 

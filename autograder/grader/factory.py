@@ -23,8 +23,11 @@ Every guarantee of the sandbox (sandbox.py) holds for the child:
 
 Fallback: ``--no-fork``, ``--no-sandbox`` (these guarantees rest on the sandbox's PID namespace), and
 wherever fork, pidfd or SCM_RIGHTS are missing, kernels start as before.
-A trusted kernel (a judge) needs a factory of its own, never the student's: a template sweeps its
-whole namespace before each fork.
+
+A trusted kernel that runs only the course's code (a judge) comes from a factory of its own,
+``KernelFactory(..., sandboxed=False)``, never from the student's: its template is a plain child of
+the worker (no namespace to sweep: a kernel's process group is killed after it) and its kernels
+connect as a started kernel without the sandbox does.
 """
 from __future__ import annotations
 
@@ -132,27 +135,32 @@ def is_library(top: str) -> bool:
 
 
 class KernelTemplate:
-    """One template process (in its sandbox, or plain) and the worker's end of its socket."""
+    """One template process (in its sandbox, or plain for trusted kernels) and the worker's end of its socket."""
 
-    def __init__(self, preload: tuple[str, ...], slot: Path, processes: int | None) -> None:
-        self.sandbox = Sandbox(Limits(processes=processes))
+    def __init__(self, preload: tuple[str, ...], slot: Path, processes: int | None, sandboxed: bool = True) -> None:
+        self.sandbox = Sandbox(Limits(processes=processes)) if sandboxed else None
         self.slot = slot
         self.exits: dict[int, int] = {}  # child pid (in the template's namespace) -> exit status
         self._log = tempfile.TemporaryFile()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.control = ours
-        env = kernel_environment(1, sandboxed=True)  # one thread: no pool may start before a fork
+        env = kernel_environment(1, sandboxed)  # one thread: no pool may start before a fork
         env.setdefault("MPLBACKEND", INLINE_BACKEND)
-        # the working and connection folders are binds: kept when the template empties /tmp
-        config = {"preload": [*KERNEL_MODULES, *preload], "keep": [str(self.sandbox.private), str(slot)],
-                  "make": [HOME, MPLCONFIGDIR]}
-        self.sandbox.give(slot)
-        command = self.sandbox.command([sys.executable, "-m", "autograder.grader.template", json.dumps(config)],
-                                       str(slot), env, as_pid_1=True)
+        config: dict[str, Any] = {"preload": [*KERNEL_MODULES, *preload], "sweep": sandboxed}
+        command = [sys.executable, "-m", "autograder.grader.template"]
+        options: dict[str, Any] = {"cwd": "/", "env": {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}}
+        if self.sandbox is not None:
+            # the working and connection folders are binds: kept when the template empties /tmp
+            config.update(keep=[str(self.sandbox.private), str(slot)], make=[HOME, MPLCONFIGDIR])
+            self.sandbox.give(slot)
+            command = self.sandbox.command([*command, json.dumps(config)], str(slot), env, as_pid_1=True)
+        else:  # trusted kernels only: a plain child of the worker, which dies with it
+            command.append(json.dumps(config))
+            path = os.pathsep.join(filter(None, [package_parent(), env.get("PYTHONPATH")]))
+            options.update(cwd=str(slot), env={**env, "PYTHONPATH": path}, preexec_fn=_die_with_parent)
         try:
             self.process = subprocess.Popen(command, stdin=theirs.fileno(), stdout=subprocess.DEVNULL,
-                                            stderr=self._log, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-                                            cwd="/", start_new_session=True)
+                                            stderr=self._log, start_new_session=True, **options)
         finally:
             theirs.close()
         ready = self.receive(lambda m: "ready" in m, READY_SECONDS)
@@ -162,8 +170,8 @@ class KernelTemplate:
             raise TemplateError(f"the template runs {ready['threads']} threads after its imports: not fork-safe")
 
     @property
-    def private(self) -> Path:
-        return self.sandbox.private
+    def private(self) -> Path | None:
+        return self.sandbox.private if self.sandbox is not None else None
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -219,6 +227,8 @@ class KernelTemplate:
 
     def host_pid(self, pid: int) -> int:
         """The worker's view of a child's process id (the template's namespace numbers it differently)."""
+        if self.sandbox is None:
+            return pid
         for candidate in _descendants(self.process.pid):
             with contextlib.suppress(OSError, StopIteration, ValueError):
                 status = Path(f"/proc/{candidate}/status").read_text()
@@ -234,7 +244,8 @@ class KernelTemplate:
                 self.process.wait(timeout=5)
         self.control.close()
         self._log.close()
-        self.sandbox.cleanup()
+        if self.sandbox is not None:
+            self.sandbox.cleanup()
 
 
 def _descendants(pid: int) -> list[int]:
@@ -249,14 +260,21 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _die_with_parent() -> None:
+    import ctypes
+
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: a plain template dies with its worker
+
+
 # ----------------------------------------------------------------------------- one worker's factory
 
 
 class KernelFactory:
     """A worker's template (replaced when it dies or breaks) and the working folder its children see."""
 
-    def __init__(self, preload: tuple[str, ...], threads: int | None, processes: int | None = Limits().processes) -> None:
-        self.preload, self.threads, self.processes = preload, threads, processes
+    def __init__(self, preload: tuple[str, ...], threads: int | None, processes: int | None = Limits().processes,
+                 sandboxed: bool = True) -> None:
+        self.preload, self.threads, self.processes, self.sandboxed = preload, threads, processes, sandboxed
         self.slot = Path(tempfile.mkdtemp(prefix="ag-w-", dir="/tmp" if os.path.isdir("/tmp") else None))
         self.template: KernelTemplate | None = None
         self.events: list[str] = []  # for the outcome of the submission being graded
@@ -286,7 +304,7 @@ class KernelFactory:
             except TemplateError as error:
                 self._discard(f"the kernel template broke ({error}); a new one was started")
         try:
-            self.template = KernelTemplate(self.preload, self.slot, self.processes)
+            self.template = KernelTemplate(self.preload, self.slot, self.processes, self.sandboxed)
         except (TemplateError, OSError) as error:
             self.disabled = f"{error}"
             self.events.append(f"kernels started without a template: {error}")
@@ -321,7 +339,7 @@ class KernelFactory:
             template.request({"op": "sweep"})
         except TemplateError as error:
             self._discard(f"the kernel template could not clear the last kernel ({error}); it was replaced")
-        for path in template.private.iterdir():
+        for path in template.private.iterdir() if template.private is not None else ():
                 shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
     def close(self) -> None:
@@ -381,24 +399,24 @@ class ForkedChild:
 _factories = threading.local()  # one per worker process (per thread where a Dask worker runs several)
 
 
-def factory_for(preload: tuple[str, ...], threads: int | None) -> KernelFactory | None:
-    """This worker's factory for kernels like these (a new one when the lab or the settings change)."""
+def factory_for(preload: tuple[str, ...], threads: int | None, sandboxed: bool = True) -> KernelFactory | None:
+    """This worker's factory for kernels like these (a new one when the lab or the settings change): one for
+    the students' kernels (sandboxed) and one for trusted kernels (``sandboxed=False``)."""
     if unavailable_reason():
         return None
-    current: KernelFactory | None = getattr(_factories, "current", None)
+    kept: dict[bool, KernelFactory] = _factories.__dict__.setdefault("kept", {})
+    current = kept.get(sandboxed)
     if current is not None and (current.preload, current.threads) == (preload, threads):
         return current
     if current is not None:
         current.close()
-    _factories.current = KernelFactory(preload, threads)
-    return _factories.current
+    kept[sandboxed] = KernelFactory(preload, threads, sandboxed=sandboxed)
+    return kept[sandboxed]
 
 
 def close_factories() -> None:
-    current = getattr(_factories, "current", None)
-    if current is not None:
+    for current in _factories.__dict__.pop("kept", {}).values():
         current.close()
-        _factories.current = None
 
 
 # ----------------------------------------------------------------------------- jupyter_client's side
@@ -415,16 +433,18 @@ class ForkProvisioner(LocalProvisioner):
         km, factory = self.parent, self.factory
         assert km is not None and factory is not None and factory.template is not None
         template = factory.template
-        name = f"kernel-{self.kernel_id[:8]}"  # IPC sockets in the sandbox's private folder, as for a started kernel
-        km.transport, km.cache_ports = "ipc", False
-        km.connection_file = str(template.private / f"{name}.json")
-        km.ip = str(template.private / name)
+        if template.private is not None:  # IPC sockets in the sandbox's private folder, as for a started kernel
+            name = f"kernel-{self.kernel_id[:8]}"
+            km.transport, km.cache_ports = "ipc", False
+            km.connection_file = str(template.private / f"{name}.json")
+            km.ip = str(template.private / name)
         workdir = str(Path(kwargs.get("cwd") or os.getcwd()).resolve())
         kwargs["extra_arguments"] = [*kwargs.get("extra_arguments", []), *kernel_arguments(workdir)]
         env = kwargs.pop("env", None) or {}
         kwargs = await super().pre_launch(**kwargs)
-        template.sandbox.give(template.private)
-        template.sandbox.give(Path(workdir))
+        if template.sandbox is not None:
+            template.sandbox.give(template.private)
+            template.sandbox.give(Path(workdir))
         kwargs.update(env=env, cwd=workdir)
         return kwargs
 
