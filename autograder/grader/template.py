@@ -140,7 +140,7 @@ class Template:
 
     def sweep(self) -> None:
         """Nothing of the last kernel survives: its processes killed, /tmp and /dev/shm emptied."""
-        if not self.config.get("sweep"):  # a trusted kernel's template, outside any namespace
+        if not self.config.get("sweep", True):  # a trusted kernel's template, outside any namespace
             for pid in list(self.children):
                 try:
                     os.killpg(pid, signal.SIGKILL)
