@@ -163,7 +163,11 @@ class KernelTemplate:
                                             stderr=self._log, start_new_session=True, **options)
         finally:
             theirs.close()
-        ready = self.receive(lambda m: "ready" in m, READY_SECONDS)
+        try:
+            ready = self.receive(lambda m: "ready" in m, READY_SECONDS)
+        except TemplateError:
+            self.stop()
+            raise
         self.loaded, self.failed, self.seconds = ready["loaded"], ready["failed"], ready["seconds"]
         if ready["threads"] != 1:
             self.stop()
@@ -198,7 +202,10 @@ class KernelTemplate:
                 if not self.alive():
                     raise TemplateError(f"the template died ({self.why_dead()})")
                 continue
-            data = self.control.recv(1 << 20)
+            try:
+                data = self.control.recv(1 << 20)
+            except OSError as error:  # e.g. reset: the template died with a message unread
+                raise TemplateError(f"the template is gone ({error}; {self.why_dead()})") from None
             if not data:
                 raise TemplateError(f"the template closed its socket ({self.why_dead()})")
             message = json.loads(data)
@@ -326,7 +333,7 @@ class KernelFactory:
         try:
             pid = template.request(request, [stderr])["pid"]
             return ForkedChild(template, pid, template.host_pid(pid))
-        except TemplateError as error:
+        except (TemplateError, OSError) as error:
             self._discard(f"the kernel template could not fork ({error}); it was replaced")
             raise
 
