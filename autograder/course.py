@@ -60,7 +60,7 @@ class Lab:
         return self.folder / f"{name}.py"
 
 
-LAB_KEYS = {"title", "points", "notebooks", "timeout", "cross_exercise"}
+LAB_KEYS = {"title", "points", "notebooks", "timeout", "cross_exercise", "preload"}
 
 
 def load_lab(lab_id: str, root: Path | None = None) -> Lab:

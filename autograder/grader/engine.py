@@ -6,12 +6,13 @@ assignment's cells from the gradebook. Tasks run on long-lived worker processes 
 nbgrader once and grade one submission at a time, so that a worker that dies takes down only
 the submission it was grading (retried alone on a fresh worker, then recorded as failed), or
 on a Dask cluster (``--dask tcp://host:8786``). Each kernel runs in its own sandbox
-(sandbox.py; ``--no-sandbox`` for trusted work on a machine without one). A task runs nbgrader's own preprocessors, in nbgrader's
-order: ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells (locked cells and
-hidden tests back from the gradebook), CheckCellMetadata, then Execute, IgnorePattern,
-LimitOutput. The parent alone writes: nbgrader's SaveAutoGrades and AssignLatePenalties
-put the scores in the gradebook, the autograded notebook goes to
-``autograded/<student>/<lab>/`` as nbgrader leaves it, and ``outcome.json`` records what
+(sandbox.py; ``--no-sandbox`` for trusted work on a machine without one), forked from the worker's
+template that has imported the lab's libraries (factory.py; ``--no-fork`` starts each afresh).
+A task runs nbgrader's own preprocessors, in nbgrader's order: ClearOutput, DeduplicateIds,
+OverwriteKernelspec, OverwriteCells (locked cells and hidden tests back from the gradebook),
+CheckCellMetadata, then Execute, IgnorePattern, LimitOutput. The parent alone writes: nbgrader's
+SaveAutoGrades and AssignLatePenalties put the scores in the gradebook, the autograded notebook goes
+to ``autograded/<student>/<lab>/`` as nbgrader leaves it, and ``outcome.json`` records what
 happened (autograder/outcomes.py). A submission is skipped when its outcome is newer than
 its files and valid (not a failure of the grader's), so an interrupted run carries on where
 it stopped.
@@ -58,6 +59,8 @@ class GradingTask:
     events: list[str] = field(default_factory=list)
     kernel_threads: int | None = None  # math library threads per kernel (None: the libraries' default)
     sandboxed: bool = True  # each kernel in its sandbox (False: --no-sandbox)
+    fork: bool = True  # each kernel forked from the worker's sandboxed template (factory.py; False: --no-fork)
+    preload: tuple[str, ...] = ()  # what the template imports (factory.preload_modules)
 
 
 @dataclass
@@ -102,19 +105,30 @@ def grade_submission(task: GradingTask) -> GradingResult:
         return failed_result(task, f"not graded: this worker cannot sandbox kernels: {unavailable_reason()}")
     start = time.monotonic()
     result = GradingResult(task.student, task.lab, [], events=list(task.events))
-    with tempfile.TemporaryDirectory(prefix=f"grade-{task.student}-") as workdir:
+    factory = kernel_factory(task)
+    with factory.workdir(task.student) if factory else tempfile.TemporaryDirectory(prefix=f"grade-{task.student}-") \
+            as workdir:
         for relative, data in task.files.items():
             target = Path(workdir) / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         for name, data in task.notebooks.items():
-            result.notebooks.append(_grade_notebook(task, name, data, workdir, result))
+            result.notebooks.append(_grade_notebook(task, name, data, workdir, result, factory))
     result.seconds = round(time.monotonic() - start, 3)
     return result
 
 
+def kernel_factory(task: GradingTask) -> Any:
+    """This worker's kernel factory for the task (None: kernels start as before)."""
+    if not (task.fork and task.sandboxed):  # the template's guarantees rest on the sandbox's PID namespace
+        return None
+    from .factory import factory_for
+
+    return factory_for(task.preload, task.kernel_threads)
+
+
 def _grade_notebook(task: GradingTask, name: str, data: bytes | None, workdir: str,
-                    result: GradingResult) -> NotebookResult:
+                    result: GradingResult, factory: Any = None) -> NotebookResult:
     from .sanitize import SubmissionError, check_belongs, read_submission, sanitize
 
     if data is None:
@@ -129,7 +143,7 @@ def _grade_notebook(task: GradingTask, name: str, data: bytes | None, workdir: s
         nb, tampered, events = sanitize(nb, resources, config)
         result.tampered += tampered
         result.events += events
-        nb = _execute(nb, resources, config, task, result)
+        nb = _execute(nb, resources, config, task, result, factory)
     except SubmissionError as error:
         return NotebookResult(name, reason=str(error))
     except Exception as error:  # whatever a notebook does, the batch goes on
@@ -151,7 +165,8 @@ def _grading_config(timeout: int) -> Any:
     return config
 
 
-def _execute(nb: Any, resources: dict, config: Any, task: GradingTask, result: GradingResult) -> Any:
+def _execute(nb: Any, resources: dict, config: Any, task: GradingTask, result: GradingResult,
+             factory: Any = None) -> Any:
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import CheckCellMetadata, IgnorePattern, LimitOutput
 
@@ -160,9 +175,12 @@ def _execute(nb: Any, resources: dict, config: Any, task: GradingTask, result: G
     from .sanitize import SubmissionError
 
     executor = IsolatedExecute(config=config, memory_mb=task.memory_mb or default_memory_mb(),
-                               threads=task.kernel_threads, sandboxed=task.sandboxed)
-    with grading_mode("autograde"):
-        nb, resources = executor(nb, resources)
+                               threads=task.kernel_threads, sandboxed=task.sandboxed, factory=factory)
+    try:
+        with grading_mode("autograde"):
+            nb, resources = executor(nb, resources)
+    finally:
+        result.events += factory.take_events() if factory else []
     report = executor.report
     result.events += report.events
     result.interrupted = result.interrupted or report.interrupted
@@ -211,7 +229,8 @@ def is_up_to_date(root: Path, lab: str, student: str, folder: Path) -> bool:
 
 
 def make_task(root: Path, lab: str, student: str, folder: Path, snapshot: Any, timeout: int,
-              memory_mb: int | None, ignore: list[str], sandboxed: bool = True) -> GradingTask:
+              memory_mb: int | None, ignore: list[str], sandboxed: bool = True, fork: bool = True,
+              preload: tuple[str, ...] = ()) -> GradingTask:
     from nbgrader.utils import find_all_files
 
     names = list(snapshot.notebooks)
@@ -226,7 +245,8 @@ def make_task(root: Path, lab: str, student: str, folder: Path, snapshot: Any, t
         if base.is_dir():
             for path in find_all_files(str(base), ignore + ["*.ipynb"]):
                 files[os.path.relpath(path, base)] = Path(path).read_bytes()
-    return GradingTask(student, lab, notebooks, files, snapshot, timeout, memory_mb, events, sandboxed=sandboxed)
+    return GradingTask(student, lab, notebooks, files, snapshot, timeout, memory_mb, events, sandboxed=sandboxed,
+                       fork=fork, preload=preload)
 
 
 def _read(path: Path) -> bytes | None:
@@ -332,6 +352,15 @@ class _Worker:
 
 def _work(connection: multiprocessing.connection.Connection) -> None:
     """A worker's life: grade the tasks it is sent, one at a time, until it is sent None."""
+    from .factory import close_factories
+
+    try:
+        _serve(connection)
+    finally:
+        close_factories()  # its kernel template goes with it
+
+
+def _serve(connection: multiprocessing.connection.Connection) -> None:
     while True:
         try:
             task = connection.recv()
@@ -485,7 +514,8 @@ class GradebookWriter:
 
 def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: str | None = None,
               timeout: int | None = None, memory_mb: int | None = None, force: bool = False,
-              db_url: str | None = None, progress: bool = True, sandbox: bool = True) -> list[Outcome]:
+              db_url: str | None = None, progress: bool = True, sandbox: bool = True,
+              fork: bool = True) -> list[Outcome]:
     """Autograde every submitted notebook of ``lab`` under the course folder ``root``.
 
     Returns the outcome of every submission of the lab, graded now or before (skipped).
@@ -493,11 +523,14 @@ def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: st
     4 GB); ``timeout`` is per cell, in seconds. ``sandbox=False`` runs kernels as plain
     processes (trusted work only: see sandbox.NO_SANDBOX_GIVES_UP); with ``sandbox=True`` on a
     machine that cannot sandbox, SystemExit says why and what ``--no-sandbox`` would give up.
+    ``fork=False`` starts every kernel afresh instead of forking it from a template that has
+    imported the lab's libraries (factory.py; also where forking is not available).
     """
     from nbgrader.api import Gradebook, MissingEntry
     from tqdm import tqdm
 
     from ..course import COURSE_ID, db_url_or_default, lab_timeout, nbgrader_config
+    from .factory import preload_modules
     from .sanitize import read_snapshot
 
     root = Path(root).resolve()
@@ -513,7 +546,9 @@ def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: st
     folders = submission_folders(root, lab)
     todo = [s for s, folder in folders.items() if force or not is_up_to_date(root, lab, s, folder)]
     ignore = list(config.CourseDirectory.ignore)
-    tasks = (make_task(root, lab, s, folders[s], snapshot, timeout, memory_mb, ignore, sandbox) for s in todo)
+    preload = preload_modules(lab, root) if fork and sandbox else ()
+    tasks = (make_task(root, lab, s, folders[s], snapshot, timeout, memory_mb, ignore, sandbox, fork, preload)
+             for s in todo)
     writer = GradebookWriter(root, lab, db_url, config, snapshot)
     workers = workers or len(os.sched_getaffinity(0))
     start = time.monotonic()
@@ -580,7 +615,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     try:
         grade_lab(args.lab, root, workers=args.workers, dask_address=args.dask, timeout=timeout,
                   memory_mb=args.memory, force=args.force, db_url=args.db, progress=True,
-                  sandbox=not args.no_sandbox)
+                  sandbox=not args.no_sandbox, fork=not args.no_fork)
     except KeyboardInterrupt:
         print("interrupted: the submissions graded so far are saved; run the same command to carry on",
               file=sys.stderr)
@@ -601,4 +636,7 @@ def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-sandbox", action="store_true",
                    help="run grading kernels as plain processes, without bubblewrap: for trusted work only "
                         "(a submission could then read solutions and hidden tests and change grades)")
+    p.add_argument("--no-fork", action="store_true",
+                   help="start every grading kernel afresh instead of forking it from a template process that has "
+                        "imported the lab's libraries (slower; the same grades)")
     p.set_defaults(func=cmd_grade)

@@ -64,11 +64,12 @@ class IsolatedExecute(Execute):
     """nbgrader's Execute, cell by cell, surviving timeouts, deaf loops, dead kernels and memory hogs."""
 
     def __init__(self, memory_mb: int | None = None, threads: int | None = None, sandboxed: bool = True,
-                 **kwargs: Any) -> None:
+                 factory: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.memory_mb = memory_mb
         self.threads = threads
         self.sandboxed = sandboxed
+        self.factory = factory  # a factory.KernelFactory: the kernel forked from its template (None: started)
         self.report = ExecutionReport()
         self.kernel_manager_class = SandboxedKernelManager
         self.sandbox: Sandbox | None = None
@@ -86,7 +87,7 @@ class IsolatedExecute(Execute):
 
     def create_kernel_manager(self) -> Any:
         km = super().create_kernel_manager()
-        km.sandbox, km.limits = self.sandbox, self.limits()
+        km.sandbox, km.limits, km.factory = self.sandbox, self.limits(), self.factory
         return km
 
     def _launch_options(self, stderr: Any) -> dict[str, Any]:

@@ -32,8 +32,8 @@ Without the sandbox (``--no-sandbox``, for a machine without bubblewrap or user 
 kernel is a plain child process with the same memory, CPU-time and file-size limits and the same
 ``sys.path``, and nothing else: see ``NO_SANDBOX_GIVES_UP``.
 
-The launcher is one seam, :func:`kernel_manager_class`: a later kernel factory (kernels forked
-from a preloaded template) starts its template here and keeps every property above.
+The launcher is one seam, :class:`SandboxedKernelManager`: given a kernel factory (factory.py), it
+forks the kernel from a template that has imported the lab's libraries, in a sandbox like this one.
 """
 from __future__ import annotations
 
@@ -252,9 +252,11 @@ class Sandbox:
             for name in files:
                 os.chown(os.path.join(folder, name), self.host_uid, self.host_uid)
 
-    def command(self, kernel_cmd: list[str], workdir: str, env: dict[str, str]) -> list[str]:
-        """bwrap ... -- [setpriv ...] prlimit ... -- <the kernel's command>."""
-        options = [*_bwrap_prefix(), *_system_binds(), *python_binds(), *matplotlib_cache(),
+    def command(self, kernel_cmd: list[str], workdir: str, env: dict[str, str], as_pid_1: bool = False) -> list[str]:
+        """bwrap ... -- [setpriv ...] prlimit ... -- <the kernel's command> (``as_pid_1``: the command is the
+        PID namespace's init, which no process of the sandbox can signal: factory.py's kernel template)."""
+        options = [*_bwrap_prefix(), *(["--as-pid-1"] if as_pid_1 else []), *_system_binds(), *python_binds(),
+                   *matplotlib_cache(),
                    "--ro-bind", str(self._passwd), "/etc/passwd",
                    *bind(self.private, read_only=False), *bind(workdir, read_only=False),
                    "--chdir", workdir, "--clearenv"]
@@ -315,6 +317,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     sandbox = AnyTrait(None, allow_none=True)  # a Sandbox, or None for a plain process
     limits = AnyTrait(None, allow_none=True)
+    factory = AnyTrait(None, allow_none=True)  # a factory.KernelFactory: the kernel forked from its template
 
     async def _async_pre_start_kernel(self, **kw: Any) -> Any:
         if self.provisioner is None:
@@ -322,7 +325,12 @@ class SandboxedKernelManager(AsyncKernelManager):
 
             self.kernel_id = self.kernel_id or str(uuid.uuid4())
             provisioner: LocalProvisioner
-            if self.sandbox is not None:
+            if self.factory is not None and self.factory.ready():
+                from .factory import ForkProvisioner
+
+                provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+                provisioner.factory, provisioner.limits = self.factory, self.limits
+            elif self.sandbox is not None:
                 provisioner = SandboxProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
                 provisioner.sandbox = self.sandbox
             else:
