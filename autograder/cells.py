@@ -251,6 +251,38 @@ def global_bindings(source: str) -> tuple[set[str], set[str]]:
     return visitor.names, visitor.imported
 
 
+class _TopLevelReads(ast.NodeVisitor):
+    """Names a cell reads as it runs: not inside the bodies of the functions and lambdas it defines."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self.names.add(node.id)
+
+    def visit_FunctionDef(self, node: Any) -> None:  # decorators and defaults run now, the body later
+        for child in [*node.decorator_list, *node.args.defaults, *node.args.kw_defaults]:
+            if child is not None:
+                self.visit(child)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        for child in [*node.args.defaults, *node.args.kw_defaults]:
+            if child is not None:
+                self.visit(child)
+
+
+def top_level_reads(source: str) -> set[str]:
+    """Names a cell reads when it runs (a class body runs; a function's body does not)."""
+    visitor = _TopLevelReads()
+    tree = _parse(source)
+    if tree is not None:
+        visitor.visit(tree)
+    return visitor.names
+
+
 def local_names(source: str) -> set[str]:
     """Names bound anywhere in a cell: assignments, loop targets, arguments, imports, inner definitions."""
     tree = _parse(source)

@@ -55,6 +55,8 @@ class GradingTask:
     memory_mb: int | None
     events: list[str] = field(default_factory=list)
     kernel_threads: int | None = None  # math library threads per kernel (None: the libraries' default)
+    judge: bool = True  # test cells in a judge kernel apart from the student's code (grading/judge.py)
+    lab_files: dict[str, bytes] = field(default_factory=dict)  # the lab's own files (the judge's folder)
 
 
 @dataclass
@@ -85,7 +87,7 @@ def warm_up() -> None:
     import nbclient  # noqa: F401
     import nbgrader.preprocessors  # noqa: F401
 
-    from . import isolation, pipeline, sanitize  # noqa: F401
+    from . import isolation, judge, pipeline, sanitize  # noqa: F401
 
 
 def grade_submission(task: GradingTask) -> GradingResult:
@@ -94,19 +96,25 @@ def grade_submission(task: GradingTask) -> GradingResult:
 
     start = time.monotonic()
     result = GradingResult(task.student, task.lab, [], events=list(task.events))
-    with tempfile.TemporaryDirectory(prefix=f"grade-{task.student}-") as workdir:
-        for relative, data in task.files.items():
-            target = Path(workdir) / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+    with tempfile.TemporaryDirectory(prefix=f"grade-{task.student}-") as workdir, \
+            tempfile.TemporaryDirectory(prefix=f"judge-{task.student}-") as judge_dir:
+        _write_files(workdir, task.files)
+        _write_files(judge_dir, task.lab_files)  # the judge reads the lab's files as released, never the student's
         for name, data in task.notebooks.items():
-            result.notebooks.append(_grade_notebook(task, name, data, workdir, result))
+            result.notebooks.append(_grade_notebook(task, name, data, workdir, result, judge_dir))
     result.seconds = round(time.monotonic() - start, 3)
     return result
 
 
+def _write_files(folder: str, files: dict[str, bytes]) -> None:
+    for relative, data in files.items():
+        target = Path(folder) / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
 def _grade_notebook(task: GradingTask, name: str, data: bytes | None, workdir: str,
-                    result: GradingResult) -> NotebookResult:
+                    result: GradingResult, judge_dir: str) -> NotebookResult:
     from .sanitize import SubmissionError, check_belongs, read_submission, sanitize
 
     if data is None:
@@ -121,7 +129,7 @@ def _grade_notebook(task: GradingTask, name: str, data: bytes | None, workdir: s
         nb, tampered, events = sanitize(nb, resources, config)
         result.tampered += tampered
         result.events += events
-        nb = _execute(nb, resources, config, task, result)
+        nb = _execute(nb, resources, config, task, result, judge_dir)
     except SubmissionError as error:
         return NotebookResult(name, reason=str(error))
     except Exception as error:  # whatever a notebook does, the batch goes on
@@ -142,16 +150,18 @@ def _grading_config(timeout: int) -> Any:
     return config
 
 
-def _execute(nb: Any, resources: dict, config: Any, task: GradingTask, result: GradingResult) -> Any:
+def _execute(nb: Any, resources: dict, config: Any, task: GradingTask, result: GradingResult,
+             judge_dir: str) -> Any:
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import CheckCellMetadata, IgnorePattern, LimitOutput
 
     from ..course import grading_mode
     from .isolation import IsolatedExecute, default_memory_mb
+    from .judge import JudgedExecute
     from .sanitize import SubmissionError
 
-    executor = IsolatedExecute(config=config, memory_mb=task.memory_mb or default_memory_mb(),
-                               threads=task.kernel_threads)
+    options = {"config": config, "memory_mb": task.memory_mb or default_memory_mb(), "threads": task.kernel_threads}
+    executor = JudgedExecute(judge_path=judge_dir, **options) if task.judge else IsolatedExecute(**options)
     with grading_mode("autograde"):
         nb, resources = executor(nb, resources)
     report = executor.report
@@ -206,12 +216,13 @@ def make_task(root: Path, lab: str, student: str, folder: Path, snapshot: Any, t
     if len(names) == 1 and notebooks[names[0]] is None and len(unknown) == 1:
         notebooks[names[0]] = unknown[0].read_bytes()  # one notebook, misnamed (e.g. "lab (1).ipynb")
         events = [f"graded {unknown[0].name} as {names[0]}.ipynb"]
-    files = {}
-    for base in (folder, root / "source" / lab):  # nbgrader's order: the student's files, then the source's
+    files, lab_files = {}, {}
+    for base, found in ((folder, files), (root / "source" / lab, lab_files)):
         if base.is_dir():
             for path in find_all_files(str(base), ignore + ["*.ipynb"]):
-                files[os.path.relpath(path, base)] = Path(path).read_bytes()
-    return GradingTask(student, lab, notebooks, files, snapshot, timeout, memory_mb, events)
+                found[os.path.relpath(path, base)] = Path(path).read_bytes()
+    files.update(lab_files)  # nbgrader's order: the student's files, then the source's over them
+    return GradingTask(student, lab, notebooks, files, snapshot, timeout, memory_mb, events, lab_files=lab_files)
 
 
 def _read(path: Path) -> bytes | None:
@@ -376,12 +387,13 @@ class GradebookWriter:
 
 def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: str | None = None,
               timeout: int | None = None, memory_mb: int | None = None, force: bool = False,
-              db_url: str | None = None, progress: bool = True) -> list[Outcome]:
+              db_url: str | None = None, progress: bool = True, judge: bool = True) -> list[Outcome]:
     """Autograde every submitted notebook of ``lab`` under the course folder ``root``.
 
     Returns the outcome of every submission of the lab, graded now or before (skipped).
     ``memory_mb`` caps each grading kernel (default: the machine's memory per core, at least
-    4 GB); ``timeout`` is per cell, in seconds.
+    4 GB); ``timeout`` is per cell, in seconds. ``judge=False`` runs the test cells in the
+    student's kernel, as plain nbgrader does (a submission can then forge its score).
     """
     from nbgrader.api import Gradebook, MissingEntry
     from tqdm import tqdm
@@ -401,7 +413,8 @@ def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: st
     folders = submission_folders(root, lab)
     todo = [s for s, folder in folders.items() if force or not is_up_to_date(root, lab, s, folder)]
     ignore = list(config.CourseDirectory.ignore)
-    tasks = (make_task(root, lab, s, folders[s], snapshot, timeout, memory_mb, ignore) for s in todo)
+    tasks = (replace(make_task(root, lab, s, folders[s], snapshot, timeout, memory_mb, ignore), judge=judge)
+             for s in todo)
     writer = GradebookWriter(root, lab, db_url, config, snapshot)
     workers = workers or len(os.sched_getaffinity(0))
     start = time.monotonic()
@@ -453,7 +466,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     timeout = args.timeout or lab_timeout(args.lab, root)
     try:
         grade_lab(args.lab, root, workers=args.workers, dask_address=args.dask, timeout=timeout,
-                  memory_mb=args.memory, force=args.force, db_url=args.db, progress=True)
+                  memory_mb=args.memory, force=args.force, db_url=args.db, progress=True, judge=not args.no_judge)
     except KeyboardInterrupt:
         print("interrupted: the submissions graded so far are saved; run the same command to carry on",
               file=sys.stderr)
@@ -471,4 +484,7 @@ def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("--memory", type=int, default=None, metavar="MB",
                    help="memory cap per grading kernel (default: RAM per core, at least 4096)")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    p.add_argument("--no-judge", action="store_true",
+                   help="run the test cells in the student's kernel, as plain nbgrader does (faster, but a "
+                        "submission can then forge its score: for trusted work only)")
     p.set_defaults(func=cmd_grade)
