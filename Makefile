@@ -31,6 +31,7 @@ bench: $(STAMP) bench-grading
 	$(PY) benchmarks/lab03_part1_mlp.py
 	$(PY) benchmarks/lab03_part2_layers.py
 	$(PY) benchmarks/lab04_conv.py
+	$(PY) benchmarks/lab06_memory.py
 
 clean:
-	rm -rf build gradebook.db submitted autograded feedback exports reports
+	rm -rf build gradebook.db submitted autograded feedback exports reports marking

@@ -170,6 +170,38 @@ def exercises(nb: Any, notebook: str = "") -> list[Exercise]:
     return found
 
 
+@dataclass
+class Question:
+    """A written answer graded by hand (a manual cell), with what the notebook asks just above it."""
+
+    grade_id: str
+    notebook: str
+    max_score: float
+    title: str  # the nearest heading above the cell ("A1. Residual networks (1 point)")
+    prompt: str  # the plain markdown cells right above it (headings aside): the question
+    answer: str  # the cell's text: the model answer in the source notebook, the student's in a submission
+
+
+def questions(nb: Any, notebook: str = "") -> list[Question]:
+    """The notebook's written questions in order."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if not is_manual_cell(cell):
+            continue
+        above = []
+        for previous in reversed(nb.cells[:index]):
+            if previous.cell_type != "markdown" or role(previous):
+                break
+            above.insert(0, previous.source)
+        headings = [line for c in nb.cells[:index] if c.cell_type == "markdown" and not role(c)
+                    for line in c.source.splitlines() if line.startswith("#")]
+        title = headings[-1].lstrip("#").strip() if headings else grade_id(cell)
+        # headings are shown as the title, not repeated in the prompt
+        prompt = "\n".join(line for line in "\n\n".join(above).splitlines() if not line.startswith("#")).strip()
+        found.append(Question(grade_id(cell), notebook, points(cell), title, prompt, cell.source))
+    return found
+
+
 # ----------------------------------------------------------------------------- names a cell binds and reads
 
 

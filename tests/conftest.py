@@ -50,3 +50,20 @@ def fresh_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def notebook_params() -> list:
     return [pytest.param(lab, name, id=f"{lab.id}/{name}", marks=pytest.mark.xdist_group(f"{lab.id}/{name}"))
             for lab in labs(ROOT) for name in lab.notebooks]
+
+
+@pytest.fixture(scope="session")
+def released_lab1(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Lab 1 released once into a gradebook (nbgrader generate_assignment): copy it with released_copy."""
+    from grading_course import make_course
+
+    return make_course(tmp_path_factory.mktemp("released_lab1"))
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small class of Lab 1 graded by `autograder grade` (grading_course.build_graded_class): copy it
+    with copy_course before changing it. Tests using it share the xdist group "graded_class"."""
+    from grading_course import build_graded_class
+
+    return build_graded_class(tmp_path_factory.mktemp("graded_class") / "course")

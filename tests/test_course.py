@@ -66,6 +66,17 @@ def test_a_new_lab_folder_is_built_and_self_tested(tmp_path):
     assert released and all(s.score == 0 for s in released)
 
 
+def test_selftest_command_prints_one_candidate(tmp_path, capsys):
+    """`autograder selftest LAB --only TEXT`: the author's quick loop on one mutant."""
+    from autograder.cli import main
+
+    root = course_with(tmp_path, ("lab08_template", TEMPLATE))
+    build(root=root)
+    assert main(["selftest", "lab08_template", "--root", str(root), "--only", "keeps-the-negative"]) == 0
+    out = capsys.readouterr().out
+    assert "source 2/2 points" in out and "a visible check catches it" in out and "alternative" not in out
+
+
 @pytest.mark.parametrize("damage,message", [
     (lambda folder: (folder / "lab.toml").unlink(), "has no lab.toml"),
     (lambda folder: (folder / "lab.toml").write_text("title = \n"), "not valid TOML"),

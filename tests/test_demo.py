@@ -16,11 +16,12 @@ import nbformat
 import pytest
 
 from autograder.authoring.examples import CLASS, example_class
+from autograder.course import load_lab
 
 from conftest import ROOT
 
 LAB = "lab01_fundamentals"
-GENERATED = ("submitted", "autograded", "feedback", "exports", "reports")
+GENERATED = ("submitted", "autograded", "feedback", "exports", "reports", "marking")
 
 
 def test_example_class_is_up_to_date():
@@ -32,9 +33,11 @@ def test_example_class_is_up_to_date():
     assert not stale, f"stale {stale}: run `python -m autograder.examples {LAB}` and commit"
 
 
-def parse_table(out: str) -> tuple[list[str], dict[str, dict[str, str]]]:
-    """The printed score table: its header and one row per student (and "(out of)")."""
-    lines = [line for line in out.splitlines() if line.startswith("| ")]
+def parse_table(out: str, title: str = "== scores") -> tuple[list[str], dict[str, dict[str, str]]]:
+    """The printed table after the line starting with ``title``: its header and one row per student
+    (and "(out of)")."""
+    after = out.split("\n" + title, 1)[1].split("\n== ", 1)[0]
+    lines = [line for line in after.splitlines() if line.startswith("| ")]
     header = [c.strip() for c in lines[0].strip("|").split("|")]
     rows = {}
     for line in lines[1:]:
@@ -80,6 +83,13 @@ def test_demo_grades_the_example_class(demo):
         assert rows[student(kind)]["total"] == "21", kind
     for kind in ("infinite_loop", "kernel_death"):  # the other exercises are still graded
         assert 0 < float(rows[student(kind)]["total"]) < 21, kind
+    _, totals = parse_table(out, "== totals")
+    assert totals["(out of)"]["total"] == "30" == f"{load_lab(LAB).points:g}"  # the lab's full points
+    assert totals[student("correct")]["total"] == "30" and totals[student("empty")]["total"] == "0"
+    assert (totals[student("mistakes_a")]["written"], totals[student("mistakes_a")]["total"]) == ("4.5", "21.5")
+    assert totals[student("mistakes_b")]["written"] == "0"  # left blank: nbgrader's 0, nothing to grade
+    assert totals[student("invalid_json")]["total"] == "failed"
+    assert "saved 12 scores for 42 written answers" in out  # through `autograder mark`'s save
     for name in ("exports/grades.csv", "exports/canvas.csv", f"reports/{LAB}/report.md",
                  f"reports/{LAB}/histogram.png"):
         assert (workdir / name).exists(), name

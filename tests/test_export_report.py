@@ -1,21 +1,24 @@
-"""autograder export and report: a failed submission is never a 0, Canvas's format, class statistics.
+"""autograder export and report: gradebook scores (autograded and written), a failed submission is never
+a 0, a written answer not graded yet is never a 0, Canvas's format, class statistics and grading progress.
 
-Outcomes are written by hand on Lab 1's release (the grader's own tests cover producing them).
+Outcomes and gradebook scores are written by hand on Lab 1's release (the grader's own tests cover
+producing them; test_manual_grading.py covers a real grading day).
 """
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from autograder.cli import main
-from autograder.cells import grade_id, is_test_cell
+from autograder.cells import grade_id, is_manual_cell, is_test_cell
+from autograder.course import load_lab
 from autograder.grading.outcomes import CellOutcome, Outcome
 
 from conftest import ROOT
+from grading_course import correct, empty, record, released_copy, submit
 
 LAB = "lab01_fundamentals"
 STUB = "NotImplementedError: "
@@ -35,19 +38,31 @@ def outcome(student: str, status: str = "graded", failing: dict[str, str] | None
     return Outcome(student=student, lab=LAB, status=status, cells=cells, **kw)
 
 
+WRITTEN = [grade_id(c) for c in nbformat.read(ROOT / "source" / LAB / f"{LAB}.ipynb", as_version=4).cells
+           if is_manual_cell(c)]  # 6 questions, 9 points
+FULL_WRITTEN = {"residual_networks": 1, "count_weights_equation": 1, "conv_by_hand_calculation": 2,
+                "kernel_features": 2, "autoencoders": 1, "gradient_accumulation": 2}
+
+
 @pytest.fixture()
-def course(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "release" / LAB, tmp_path / "release" / LAB)
+def course(tmp_path: Path, released_lab1: Path) -> Path:
+    folder = released_copy(released_lab1, tmp_path)
     everything = {grade_id(c): STUB for c in lab_test_cells()}
-    outcome("10001").save(tmp_path)
-    outcome("10002", failing=everything).save(tmp_path)
-    outcome("10003", failing={"test_weight_shapes_example": MISSING_BIAS, "test_count_weights_example": STUB,
-                              "test_weight_shapes_structures": MISSING_BIAS}).save(tmp_path)
-    outcome("10004", "partial", failing={"test_matmul_example": STUB, "test_matmul_random": STUB},
-            events=["the cell `matmul` timed out after 10 s"]).save(tmp_path)
-    outcome("10007", "failed", reason="invalid JSON").save(tmp_path)
-    outcome("10011", tampered=["test_hadamard_example"], events=["restored edited test cell"]).save(tmp_path)
-    return tmp_path
+    for student in ("10001", "10003", "10004", "10011"):
+        submit(folder, student, correct(folder))
+    submit(folder, "10002", empty(folder))
+    submit(folder, "10007", b"{ not json")
+    record(folder, outcome("10001"), FULL_WRITTEN)
+    record(folder, outcome("10002", failing=everything), {q: 0 for q in WRITTEN})
+    record(folder, outcome("10003", failing={"test_weight_shapes_example": MISSING_BIAS,
+                                             "test_count_weights_example": STUB,
+                                             "test_weight_shapes_structures": MISSING_BIAS}))
+    record(folder, outcome("10004", "partial", failing={"test_matmul_example": STUB, "test_matmul_random": STUB},
+                           events=["the cell `matmul` timed out after 10 s"]), FULL_WRITTEN)
+    record(folder, outcome("10007", "failed", reason="invalid JSON"))
+    record(folder, outcome("10011", tampered=["test_hadamard_example"], events=["restored edited test cell"]),
+           {"residual_networks": 0.5, "autoencoders": 1})
+    return folder
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -59,19 +74,38 @@ def totals(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
     return {r["student"]: r for r in rows if r["exercise"] == "total"}
 
 
-def test_csv_export_has_every_exercise_and_totals(course):
+def test_csv_export_has_every_exercise_question_and_totals(course, capsys):
     assert main(["export", "--root", str(course)]) == 0
     rows = read_csv(course / "exports" / "grades.csv")
     by_total = totals(rows)
-    assert by_total["10001"]["score"] == by_total["10001"]["max_score"] == "21"
+    assert by_total["10001"]["score"] == by_total["10001"]["max_score"] == "30" == f"{load_lab(LAB).points:g}"
     assert by_total["10002"]["score"] == "0" and by_total["10002"]["status"] == "graded"
-    assert by_total["10003"]["score"] == "18"
+    assert by_total["10004"]["score"] == "28"
     assert by_total["10004"]["status"] == "partial: the cell `matmul` timed out after 10 s"
-    exercises = [r["exercise"] for r in rows if r["student"] == "10001"]
-    assert exercises[:2] == ["weight_shapes", "count_weights"] and exercises[-1] == "total"
-    assert len(exercises) == 10  # nine exercises in Lab 1, then the total
+    items = [r["exercise"] for r in rows if r["student"] == "10001"]
+    assert items[:2] == ["weight_shapes", "count_weights"] and items[9:15] == WRITTEN and items[-1] == "total"
+    assert len(items) == 16  # nine exercises and six written questions in Lab 1, then the total
     weight_shapes = next(r for r in rows if r["student"] == "10003" and r["exercise"] == "weight_shapes")
     assert (weight_shapes["score"], weight_shapes["max_score"]) == ("0", "2")
+    written = {r["exercise"]: r for r in rows if r["student"] == "10011"}
+    assert (written["residual_networks"]["score"], written["residual_networks"]["max_score"]) == ("0.5", "1")
+    assert (written["kernel_features"]["score"], written["kernel_features"]["status"]) == ("", "not graded yet")
+
+
+def test_a_total_with_written_answers_not_graded_is_left_empty_and_said(course, capsys):
+    main(["export", "--root", str(course)])
+    warning = capsys.readouterr().err
+    by_total = totals(read_csv(course / "exports" / "grades.csv"))
+    assert by_total["10003"]["score"] == "" and by_total["10003"]["status"] == "not graded yet: 6 written answers"
+    assert by_total["10011"]["score"] == "" and by_total["10011"]["status"] == "not graded yet: 4 written answers"
+    assert "10 written answers in 2 submissions are not graded yet" in warning
+    assert f"autograder mark {LAB}" in warning and "--allow-ungraded" in warning
+
+    main(["export", "--allow-ungraded", "--root", str(course)])
+    by_total = totals(read_csv(course / "exports" / "grades.csv"))
+    assert by_total["10003"]["score"] == "18" and "counted as 0" in by_total["10003"]["status"]
+    assert by_total["10011"]["score"] == "22.5"  # 21 autograded + 0.5 + 1 written
+    assert by_total["10007"]["score"] == "", "a failed submission stays empty, --allow-ungraded or not"
 
 
 def test_csv_export_shows_a_failed_submission_as_failed_not_zero(course):
@@ -80,31 +114,57 @@ def test_csv_export_shows_a_failed_submission_as_failed_not_zero(course):
     assert failed and all(r["score"] == "" and r["status"] == "failed: invalid JSON" for r in failed)
 
 
+def test_a_graders_override_of_an_autograded_cell_counts(course):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "nn-course") as gb:
+        grade = gb.find_grade("test_weight_shapes_example", LAB, LAB, "10003")
+        grade.manual_score = 1.0  # as formgrader's score box does
+        gb.db.commit()
+    main(["export", "--root", str(course)])
+    weight_shapes = next(r for r in read_csv(course / "exports" / "grades.csv")
+                         if r["student"] == "10003" and r["exercise"] == "weight_shapes")
+    assert weight_shapes["score"] == "1"
+
+
 def test_canvas_export_is_canvas_gradebook_csv(course):
     main(["export", "--format", "canvas", "--root", str(course)])
     with open(course / "exports" / "canvas.csv", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", LAB]
-    assert rows[1][0].strip() == "Points Possible" and rows[1][-1] == "21"
+    assert rows[1][0].strip() == "Points Possible" and rows[1][-1] == "30"
     scores = {row[1]: row[-1] for row in rows[2:]}
-    assert scores == {"10001": "21", "10002": "0", "10003": "18", "10004": "19", "10007": "", "10011": "21"}
-    assert not (course / "gradebook.db").exists()  # looking for names must not create a gradebook
+    assert scores == {"10001": "30", "10002": "0", "10003": "", "10004": "28", "10007": "", "10011": ""}
 
 
-def test_report_statistics_failures_and_submissions(course, capsys):
+def test_export_without_a_gradebook_creates_none(tmp_path):
+    outcome("10001").save(tmp_path)
+    (tmp_path / "release").mkdir()
+    main(["export", "--format", "canvas", "--root", str(tmp_path)])
+    assert not (tmp_path / "gradebook.db").exists()  # looking for grades or names must not create a gradebook
+
+
+def test_report_statistics_failures_progress_and_submissions(course, capsys):
     assert main(["report", LAB, "--root", str(course)]) == 0
     printed = capsys.readouterr().out
     text = (course / "reports" / LAB / "report.md").read_text()
     assert text in printed
     assert "6 submissions: 1 failed, 4 graded, 1 partial" in text
-    assert "| 5 | 15.80 | 19 | 0 | 21 | 21 | 2 | 1 |" in text  # graded, mean, median, min, max, of, full, zero
+    # graded, mean, median, min, max, out of, full marks, zero
+    assert "| autograded | 5 | 15.80 | 19 | 0 | 21 | 21 | 2 | 1 |" in text
+    assert "| total (autograded + written) | 3 | 19.33 | 28 | 0 | 30 | 30 | 1 | 1 |" in text
+    assert "2 of 5 graded submissions wait for written answers to be graded" in text
     assert "| weight_shapes | 1.20 | 2 | 3 |" in text  # 10002 and 10003 lost both points
+    # written answers: graded so far / answers that can be read (10007's file cannot), mean of those graded
+    assert "Grading progress: 20 / 30 written answers graded (67%)" in text
+    assert "| residual_networks | 4 / 5 | 0.62 | 1 | 2 | 1 |" in text
+    assert "| kernel_features | 3 / 5 | 1.33 | 2 | 2 | 1 |" in text
     # most frequent failures, grouped by test cell, with counts
     assert "| test_weight_shapes_example | 2 | 1 | NotImplementedError:  |\n" \
            f"|  |  | 1 | {MISSING_BIAS} |" in text
     assert "| test_count_weights_example | 2 | 2 | NotImplementedError:  |" in text
     assert "| test_matmul_example | 2 | 2 | NotImplementedError:  |" in text
-    assert "| 10007 | failed |  | invalid JSON |" in text
-    assert "| 10011 | graded | 21 |  | restored edited test cell | test_hadamard_example |" in text
+    assert "| 10007 | failed |  | 0 / 6 |  | invalid JSON |" in text
+    assert "| 10011 | graded | 21 | 2 / 6 |  |  | restored edited test cell | test_hadamard_example |" in text
     png = course / "reports" / LAB / "histogram.png"
     assert png.read_bytes().startswith(b"\x89PNG")

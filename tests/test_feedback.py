@@ -1,7 +1,8 @@
-"""autograder feedback: scores, failure messages, the student's code and events — never hidden tests.
+"""autograder feedback: scores, failure messages, the student's code, written answers with their scores
+and graders' comments, and events — never hidden tests.
 
-Outcomes are written by hand here (the grader's own tests cover producing them); the
-notebooks are Lab 1's release, source and bundled example class.
+Outcomes and gradebook scores are written by hand here (the grader's own tests cover producing
+them); the notebooks are Lab 1's release, source and bundled example class.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from autograder.cells import grade_id, is_test_cell
 from autograder.grading.outcomes import CellOutcome, Outcome
 
 from conftest import ROOT
+from grading_course import record, released_copy
 
 LAB = "lab01_fundamentals"
 EXAMPLES = ROOT / "examples" / LAB
@@ -56,10 +58,8 @@ def submit(root: Path, student: str, example: Path | None = None, nb=None) -> No
 
 
 @pytest.fixture()
-def course(tmp_path: Path) -> Path:
-    for folder in ("release", "source"):
-        shutil.copytree(ROOT / folder / LAB, tmp_path / folder / LAB)
-    return tmp_path
+def course(tmp_path: Path, released_lab1: Path) -> Path:
+    return released_copy(released_lab1, tmp_path)
 
 
 def page(root: Path, student: str) -> str:
@@ -68,8 +68,8 @@ def page(root: Path, student: str) -> str:
 
 def test_feedback_shows_scores_messages_code_and_events(course):
     submit(course, "10003", EXAMPLES / "hopper_grace_10003_lab01_fundamentals.ipynb")
-    outcome("10003", "partial", {"test_weight_shapes_example": WRONG, "test_matmul_random": ""},
-            events=["the cell `matmul` timed out after 60 s"], tampered=["test_hadamard_example"]).save(course)
+    record(course, outcome("10003", "partial", {"test_weight_shapes_example": WRONG, "test_matmul_random": ""},
+            events=["the cell `matmul` timed out after 60 s"], tampered=["test_hadamard_example"]))
     assert main(["feedback", LAB, "--root", str(course)]) == 0
     text = html.unescape(page(course, "10003"))
     assert WRONG in text
@@ -88,7 +88,7 @@ def test_feedback_never_shows_hidden_tests(course):
     for example in examples:
         student = re.search(r"\d{5}", example.name).group()
         submit(course, student, example)
-        outcome(student, failing={"test_squared_l2_grads_autograd": "CheckFailed: dy/dv1 is wrong"}).save(course)
+        record(course, outcome(student, failing={"test_squared_l2_grads_autograd": "CheckFailed: dy/dv1 is wrong"}))
     main(["feedback", LAB, "--root", str(course)])
     release_text = (course / "release" / LAB / f"{LAB}.ipynb").read_text()
     for example in examples:
@@ -106,7 +106,7 @@ def test_feedback_escapes_what_the_student_wrote(course):
     nb = fill_submission(course / "release" / LAB / f"{LAB}.ipynb", course / "source" / LAB / f"{LAB}.ipynb",
                          {"hadamard": "def hadamard(A, B):\n    return '<script>alert(1)</script>' and A * B"})
     submit(course, "20001", nb=nb)
-    outcome("20001", failing={"test_hadamard_random": "CheckFailed: <b>not</b> & 'quoted'"}).save(course)
+    record(course, outcome("20001", failing={"test_hadamard_random": "CheckFailed: <b>not</b> & 'quoted'"}))
     main(["feedback", LAB, "--root", str(course)])
     raw = page(course, "20001")
     assert "<script>" not in raw and "<b>not</b>" not in raw
@@ -116,9 +116,28 @@ def test_feedback_escapes_what_the_student_wrote(course):
 
 def test_feedback_for_a_submission_that_could_not_be_graded(course):
     submit(course, "10007", EXAMPLES / "ritchie_dennis_10007_lab01_fundamentals.ipynb")
-    outcome("10007", "failed", reason="invalid JSON: Expecting ',' delimiter").save(course)
+    record(course, outcome("10007", "failed", reason="invalid JSON: Expecting ',' delimiter"))
     main(["feedback", LAB, "--root", str(course)])
     text = html.unescape(page(course, "10007"))
     assert "failed: invalid JSON: Expecting ',' delimiter" in text
     assert "not graded" in text and "could not be read" in text
     assert "0 / 21" not in text
+
+
+def test_feedback_shows_written_answers_with_scores_and_comments(course):
+    from nbgrader.api import Gradebook
+
+    submit(course, "10001", EXAMPLES / "lovelace_ada_10001_lab01_fundamentals.ipynb")
+    record(course, outcome("10001"), {"residual_networks": 1, "count_weights_equation": 0.5})
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "nn-course") as gb:
+        gb.find_comment("count_weights_equation", LAB, LAB, "10001").manual_comment = "Say what <n_l> is."
+        gb.db.commit()
+    main(["feedback", LAB, "--root", str(course)])
+    raw = page(course, "10001")
+    text = html.unescape(raw)
+    assert "Autograded: <b>21 / 21</b>; written answers: 2 of 6 graded so far" in text
+    assert "<math" in raw and "<munderover>" in raw  # the student's LaTeX, drawn as MathML
+    assert "Your written answer <code>count_weights_equation</code> (graded by hand): <b>0.5 / 1</b>" in text
+    assert "Say what &lt;n_l&gt; is." in raw  # the grader's comment, escaped
+    assert "<b>not graded yet (out of 2)</b>" in text  # e.g. kernel_features
+    assert "<td>residual_networks (written)</td><td class=\"num\">1</td>" in text

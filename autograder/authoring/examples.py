@@ -17,7 +17,7 @@ from typing import Callable
 
 import nbformat
 
-from ..cells import grade_id, is_solution_cell, is_test_cell, nbgrader_metadata
+from ..cells import grade_id, is_manual_cell, is_solution_cell, is_test_cell, nbgrader_metadata
 from .harness import Candidate, fill_submission, read_candidates
 
 Notebook = nbformat.NotebookNode
@@ -39,8 +39,10 @@ class Example:
 CLASS = (
     Example("10001", "lovelace_ada", "correct", "every answer right: full marks"),
     Example("10002", "", "empty", "the release handed back untouched: zero"),
-    Example("10003", "hopper_grace", "mistakes_a", "a typical mistake (mutants.py) in the first exercise"),
-    Example("10004", "turing_alan", "mistakes_b", "typical mistakes (mutants.py) in the last two exercises"),
+    Example("10003", "hopper_grace", "mistakes_a", "a typical mistake (mutants.py) in the first exercise; "
+            "written answers cut short (their first sentence)"),
+    Example("10004", "turing_alan", "mistakes_b", "typical mistakes (mutants.py) in the last two exercises; "
+            "written answers left blank"),
     Example("10005", "knuth_donald", "infinite_loop", "an infinite loop before an answer: that cell times out"),
     Example("10006", "liskov_barbara", "kernel_death", "a cell calls os._exit: the kernel dies"),
     Example("10007", "ritchie_dennis", "invalid_json", "a file cut in half: invalid JSON"),
@@ -76,12 +78,24 @@ def to_bytes(nb: Notebook) -> bytes:
     return (nbformat.writes(nb) + "\n").encode()
 
 
-def _mutated(files: LabFiles, exercises: list[str]) -> bytes:
+def _mutated(files: LabFiles, exercises: list[str], written: Callable[[str], str] | None = None) -> bytes:
+    """The lab's first mutant of each exercise named; ``written`` turns each model answer into the student's."""
     first = {}
     for cand in files.mutants:
         if cand.exercise in exercises and cand.exercise not in first:
             first[cand.exercise] = cand.code
-    return to_bytes(files.correct(first))
+    nb = files.correct(first)
+    for cell in nb.cells:
+        if written and is_manual_cell(cell):
+            cell.source = written(cell.source)
+    return to_bytes(nb)
+
+
+def first_sentence(answer: str) -> str:
+    """A written answer cut short: its first sentence (or line)."""
+    text = " ".join(answer.split())
+    end = min((i for i in (text.find(". "), text.find("\n")) if i >= 0), default=len(text) - 1)
+    return text[:end + 1]
 
 
 def _mutant_exercises(files: LabFiles) -> list[str]:
@@ -147,8 +161,8 @@ def other_lab(files: LabFiles) -> bytes:
 MAKERS: dict[str, Callable[[LabFiles], bytes]] = {
     "correct": lambda f: to_bytes(f.correct()),
     "empty": lambda f: to_bytes(nbformat.read(f.release, as_version=4)),
-    "mistakes_a": lambda f: _mutated(f, _mutant_exercises(f)[:1]),
-    "mistakes_b": lambda f: _mutated(f, _mutant_exercises(f)[-2:]),
+    "mistakes_a": lambda f: _mutated(f, _mutant_exercises(f)[:1], first_sentence),
+    "mistakes_b": lambda f: _mutated(f, _mutant_exercises(f)[-2:], lambda answer: "YOUR ANSWER HERE"),
     "infinite_loop": lambda f: _prepend_to_answer(f, -3, "while True:  # waits for a convergence that never comes\n"
                                                          "    pass\n"),
     "kernel_death": lambda f: _prepend_to_answer(f, -2, "import os\nos._exit(1)  # 'restart' the kernel\n"),

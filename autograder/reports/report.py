@@ -1,8 +1,10 @@
-"""``autograder report LAB``: what the class got right and wrong, and what happened to each submission.
+"""``autograder report LAB``: what the class got right and wrong, how far grading has got, and what
+happened to each submission.
 
 Printed to stdout and written to ``reports/<lab>/report.md`` (markdown tables), with a
-histogram of the autograded scores in ``reports/<lab>/histogram.png``. Submissions that
-could not be graded are counted apart, never as zeros.
+histogram of the scores in ``reports/<lab>/histogram.png``. Scores are the gradebook's final
+scores (results.py). Submissions that could not be graded are counted apart, never as zeros;
+written answers not graded yet are counted as such (grading progress per question), never as 0.
 """
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
-from ..grading.outcomes import Outcome, load_outcomes
-from .results import Exercise, exercise_scores, lab_exercises
+from ..grading.outcomes import Outcome
+from .results import LabGrades, Submission, format_points, lab_grades
 
 TOP_MESSAGES = 3  # failure messages shown per test cell
 MESSAGE_WIDTH = 160
@@ -28,38 +30,71 @@ def table(header: list[str], rows: list[list[object]]) -> list[str]:
     return lines + ["| " + " | ".join(cell_text(v) for v in row) + " |" for row in rows]
 
 
-def graded(outcomes: list[Outcome]) -> list[Outcome]:
-    return [o for o in outcomes if o.status != "failed"]
+def graded(submissions: list[Submission]) -> list[Submission]:
+    return [s for s in submissions if s.status != "failed"]
 
 
-def distribution_section(outcomes: list[Outcome], max_score: float) -> list[str]:
-    totals = [o.score for o in graded(outcomes)]
-    statuses = Counter(o.status for o in outcomes)
+def _stats(label: str, values: list[float], max_score: float) -> list[object]:
+    return [label, len(values), f"{statistics.mean(values):.2f}", f"{statistics.median(values):g}", f"{min(values):g}",
+            f"{max(values):g}", f"{max_score:g}", sum(v >= max_score for v in values), sum(v == 0 for v in values)]
+
+
+def distribution_section(grades: LabGrades) -> list[str]:
+    submissions = grades.submissions
+    statuses = Counter(s.status for s in submissions)
     lines = ["## Score distribution", "",
-             f"{len(outcomes)} submissions: " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())), ""]
-    if not totals:
+             f"{len(submissions)} submissions: " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())), ""]
+    auto = [v for s in submissions if (v := s.autograded_score(grades.exercises)) is not None]
+    totals = [v for s in submissions if (v := grades.total(s)) is not None]
+    if not auto:
         return lines + ["No submission could be graded.", ""]
-    lines += table(["graded", "mean", "median", "min", "max", "out of", "full marks", "zero"],
-                   [[len(totals), f"{statistics.mean(totals):.2f}", f"{statistics.median(totals):g}",
-                     f"{min(totals):g}", f"{max(totals):g}", f"{max_score:g}",
-                     sum(t >= max_score for t in totals), sum(t == 0 for t in totals)]])
+    rows = [_stats("autograded", auto, grades.autograded_max)]
+    if grades.questions and totals:
+        rows.append(_stats("total (autograded + written)", totals, grades.max_score))
+    lines += table(["score", "submissions", "mean", "median", "min", "max", "out of", "full marks", "zero"], rows)
+    waiting = len(auto) - len(totals)
+    if grades.questions and waiting:
+        lines += ["", f"{waiting} of {len(auto)} graded submissions wait for written answers to be graded: "
+                      f"their totals are not counted yet."]
     return lines + [""]
 
 
-def exercise_section(outcomes: list[Outcome], exercises: list[Exercise]) -> list[str]:
-    scored = [exercise_scores(o, exercises) for o in graded(outcomes)]
+def exercise_section(grades: LabGrades) -> list[str]:
     rows = []
-    for e in exercises:
-        values = [s[e.name] or 0.0 for s in scored]
+    for e in grades.exercises:
+        values = [v for s in graded(grades.submissions) if (v := s.exercise_score(e)) is not None]
         mean = f"{statistics.mean(values):.2f}" if values else "-"
         rows.append([e.name, mean, f"{e.max_score:g}", sum(v >= e.max_score for v in values)])
     return ["## Per exercise", "", *table(["exercise", "mean", "out of", "full marks"], rows), ""]
 
 
+def question_section(grades: LabGrades, root: Path, db_url: str | None) -> list[str]:
+    """Each written question's mean over the answers graded so far, and the grading progress
+    (counted as `autograder mark` counts it: the answers that can be read)."""
+    from ..marking.answers import ClassAnswers
+
+    if not grades.questions:
+        return []
+    marking = ClassAnswers(root, grades.lab, db_url)
+    submissions = marking.submissions()
+    rows, done, todo = [], 0, 0
+    for q in marking.questions:
+        answers = marking.answers(q, submissions)
+        values = [a.grade.score for a in answers.answers if a.graded]
+        graded, total = answers.progress
+        done, todo = done + graded, todo + total
+        rows.append([q.grade_id, f"{graded} / {total}", f"{statistics.mean(values):.2f}" if values else "-",
+                     f"{q.max_score:g}", sum(v >= q.max_score for v in values), len(answers.unreadable)])
+    progress = f"{done} / {todo} written answers graded ({done / todo:.0%})" if todo else "no written answer yet"
+    return ["## Written answers (graded by hand)", "", f"Grading progress: {progress}. "
+            f"`autograder mark {grades.lab}` grades one question across the class.", "",
+            *table(["question", "graded", "mean", "out of", "full marks", "cannot be read"], rows), ""]
+
+
 def failure_section(outcomes: list[Outcome]) -> list[str]:
     """The most frequent failure messages, grouped by test cell, most failed cell first."""
     by_cell: dict[str, Counter] = {}
-    for outcome in graded(outcomes):
+    for outcome in (o for o in outcomes if o.status != "failed"):
         for cell in outcome.cells:
             if cell.score < cell.max_score:
                 message = cell.message or "(no message)"
@@ -72,13 +107,19 @@ def failure_section(outcomes: list[Outcome]) -> list[str]:
     return ["## What the class got wrong", "", *body, ""]
 
 
-def submissions_section(outcomes: list[Outcome]) -> list[str]:
-    rows = [[o.student, o.status, "" if o.status == "failed" else f"{o.score:g}", o.reason,
-             "; ".join(o.events), ", ".join(o.tampered)] for o in outcomes]
-    return ["## Submissions", "", *table(["student", "status", "score", "reason", "events", "tampered"], rows), ""]
+def submissions_section(grades: LabGrades) -> list[str]:
+    rows = []
+    for s in grades.submissions:
+        o = s.outcome
+        written = f"{len(grades.questions) - len(s.ungraded(grades.questions))} / {len(grades.questions)}"
+        rows.append([s.student, s.status, format_points(s.autograded_score(grades.exercises)), written,
+                     format_points(grades.total(s)), o.reason, "; ".join(o.events), ", ".join(o.tampered)])
+    header = ["student", "status", "autograded", "written graded", "total", "reason", "events", "tampered"]
+    return ["## Submissions", "", *table(header, rows), ""]
 
 
-def histogram(outcomes: list[Outcome], max_score: float, lab: str, path: Path) -> Path:
+def histogram(grades: LabGrades, path: Path) -> Path:
+    """The totals (autograded + written) once every answer is graded; the autograded scores until then."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -86,17 +127,23 @@ def histogram(outcomes: list[Outcome], max_score: float, lab: str, path: Path) -
     import numpy as np
     from matplotlib.ticker import MaxNLocator
 
-    totals = [o.score for o in graded(outcomes)]
-    failed = len(outcomes) - len(totals)
+    graded_ones = graded(grades.submissions)
+    totals = [v for s in graded_ones if (v := grades.total(s)) is not None]
+    if totals and len(totals) == len(graded_ones):
+        values, max_score, what = totals, grades.max_score, "score"
+    else:
+        values = [v for s in graded_ones if (v := s.autograded_score(grades.exercises)) is not None]
+        max_score, what = grades.autograded_max, "autograded score"
+    failed = len(grades.submissions) - len(graded_ones)
     # one bar per whole score while that stays readable, else 20 equal bins
     bins = np.arange(-0.5, max_score + 1.5) if 0 < max_score <= 40 else np.linspace(0, max(max_score, 1), 21)
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.hist(totals, bins=bins, color="#4c72b0", edgecolor="white")
-    ax.set_xlabel(f"autograded score (out of {max_score:g})")
+    ax.hist(values, bins=bins, color="#4c72b0", edgecolor="white")
+    ax.set_xlabel(f"{what} (out of {max_score:g})")
     ax.set_ylabel("submissions")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of submissions are whole numbers
     note = f", {failed} not gradable" if failed else ""
-    ax.set_title(f"{lab}: score distribution ({len(totals)} graded{note})")
+    ax.set_title(f"{grades.lab}: score distribution ({len(values)} graded{note})")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
@@ -104,20 +151,18 @@ def histogram(outcomes: list[Outcome], max_score: float, lab: str, path: Path) -
     return path
 
 
-def build_report(lab: str, root: Path) -> str:
-    outcomes = load_outcomes(root, lab)
-    exercises = lab_exercises(root, lab)
-    max_score = sum(e.max_score for e in exercises)
+def build_report(lab: str, root: Path, db_url: str | None = None) -> str:
+    grades = lab_grades(root, lab, db_url)
     lines = [f"# {lab}: class report", "",
-             *distribution_section(outcomes, max_score), *exercise_section(outcomes, exercises),
-             *failure_section(outcomes), *submissions_section(outcomes),
+             *distribution_section(grades), *exercise_section(grades), *question_section(grades, root, db_url),
+             *failure_section([s.outcome for s in grades.submissions]), *submissions_section(grades),
              "![score distribution](histogram.png)", ""]
-    histogram(outcomes, max_score, lab, Path(root) / "reports" / lab / "histogram.png")
+    histogram(grades, Path(root) / "reports" / lab / "histogram.png")
     return "\n".join(lines)
 
 
-def write_report(lab: str, root: Path) -> Path:
-    text = build_report(lab, root)
+def write_report(lab: str, root: Path, db_url: str | None = None) -> Path:
+    text = build_report(lab, root, db_url)
     path = Path(root) / "reports" / lab / "report.md"
     path.write_text(text)
     return path
@@ -127,7 +172,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ..course import repo_root
 
     root = Path(args.root or repo_root())
-    path = write_report(args.lab, root)
+    path = write_report(args.lab, root, args.db)
     print(path.read_text())
     print(f"wrote {path.relative_to(root)} and {path.with_name('histogram.png').relative_to(root)}")
     return 0
