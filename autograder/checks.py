@@ -58,7 +58,7 @@ class CheckFailed(AssertionError):
     """A student's answer did not pass a check; the message says why."""
 
 
-_bridge: Any = None  # grading: the judge's way to the student's kernel (autograder/grading/bridge.py)
+_bridge: Any = None  # grading: the judge's way to the student's kernel (autograder/remote/bridge.py)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -423,7 +423,7 @@ def assert_not_used(func: Callable, forbidden: Iterable[str], *, name: str | Non
 def _assert_not_used_while_grading(func: Any, forbidden: list[str], label: str, name: str | None) -> None:
     """The same check on the student's source, in their kernel; then, at run time: did a forbidden
     function run (however it was reached) during this cell's calls of ``func``?"""
-    from .grading import agent
+    from .remote import agent
 
     message = _bridge.apply(agent.static_not_used, (func, forbidden, name))
     if message:

@@ -7,8 +7,8 @@ its own copy of the given data and of the test helpers. A test cell's score come
 judge's outputs only: nothing the student's kernel prints, displays or returns can raise it.
 
 In the judge, the names a test cell reads from the student's notebook are bound to what the
-student's kernel holds, fetched before the cell runs (``bridge.py``): values by value, the rest
-as handles that call into the student's kernel, where the grading agent (``agent.py``) answers.
+student's kernel holds, fetched before the cell runs (``autograder/remote/bridge.py``): values by value, the rest
+as handles that call into the student's kernel, where the grading agent (``remote/agent.py``) answers.
 Which names those are is decided here, once per notebook, from the assignment's cells, never
 the student's: a name a test reads is fetched when the last cell before the test that binds it
 is a solution cell (as the assignment has it), or when no cell the judge runs binds it (and it
@@ -36,7 +36,7 @@ from nbformat.notebooknode import NotebookNode
 
 from ..cells import (global_bindings, grade_id, is_solution_cell, is_test_cell, read_names, released_source, role,
                      strip_magics, top_level_reads)
-from .bridge import digest
+from ..remote.bridge import digest
 from .isolation import IsolatedExecute, cell_label
 
 STUDENT, JUDGE, BOTH = "student", "judge", "both"
@@ -56,12 +56,12 @@ class JudgePlan:
         return self.routes[index] if 0 <= index < len(self.routes) else STUDENT
 
     def install_code(self) -> str:
-        return f"__import__('autograder.grading.agent', fromlist=['install']).install({self.forbidden!r})"
+        return f"__import__('autograder.remote.agent', fromlist=['install']).install({self.forbidden!r})"
 
     def connect_code(self, connection_info: Mapping[str, Any]) -> str:
         info = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in connection_info.items()}
         plan = {"fetch": self.fetch, "locked": self.locked}
-        return (f"__import__('autograder.grading.bridge', fromlist=['connect']).connect("
+        return (f"__import__('autograder.remote.bridge', fromlist=['connect']).connect("
                 f"__import__('json').loads({json.dumps(info)!r}), __import__('json').loads({json.dumps(plan)!r}))")
 
 

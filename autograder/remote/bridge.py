@@ -1,7 +1,7 @@
 """The judge's side of grading: test cells reach the student's kernel through here, by value only.
 
 The judge kernel runs the notebook's locked cells and its test cells, never a student's cell
-(``judge.py`` routes them). ``connect()`` (run by the engine in the judge kernel) opens a Jupyter
+(``autograder/grading/judge.py`` routes them). ``connect()`` (run by the engine in the judge kernel) opens a Jupyter
 comm to the agent in the student's kernel (``agent.py``) and, before each test cell, binds the
 names the cell reads from the student's notebook (a function, a variable of a solution cell):
 
@@ -226,9 +226,13 @@ class JudgePickler(cloudpickle.Pickler):
             return agent.main_global, (name,)
         if bridge.syncable(obj):
             reduced = obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
-            if isinstance(reduced, tuple) and len(reduced) >= 2:
-                return (agent.make_origin, (bridge.new_origin(obj), reduced[0], reduced[1]), *reduced[2:])
-        return super().reducer_override(obj)
+        elif isinstance(obj, types.FunctionType) and getattr(obj, "__module__", None) == "__main__":
+            reduced = super().reducer_override(obj)  # a test's function, by value: a spy may fill the test's lists
+        else:
+            return super().reducer_override(obj)
+        if isinstance(reduced, tuple) and len(reduced) >= 2:
+            return (agent.make_origin, (bridge.new_origin(obj), reduced[0], reduced[1]), *reduced[2:])
+        return reduced
 
 
 # ----------------------------------------------------------------------------- what comes back
@@ -466,8 +470,23 @@ class Bridge:
                 elif isinstance(obj, np.random.RandomState):
                     obj.set_state(value)
         elif "graph" in state and type(state["graph"]) is list and len(state["graph"]) == 5:
-            _, _, graph, nodes, edges = state["graph"]
-            decoder.fill_graph(obj, graph, nodes, edges, 1)
+            new = decoder.decode(state["graph"], 1)  # rebuilt only if changed: rebuilding reorders its internals
+            if (new.graph, dict(new.nodes(data=True)), _edges(new)) != (obj.graph, dict(obj.nodes(data=True)), _edges(obj)):
+                _, _, graph, nodes, edges = state["graph"]
+                decoder.fill_graph(obj, graph, nodes, edges, 1)
+        elif "function" in state and isinstance(obj, types.FunctionType):
+            shared = state["function"]
+            for key, value in decoder._pairs(shared.get("globals", []), 1):
+                if type(key) is str:
+                    _set_in_place(obj.__globals__, key, value)
+            for index, value in decoder._pairs(shared.get("cells", []), 1):
+                cells = obj.__closure__ or ()
+                if type(index) is int and 0 <= index < len(cells):
+                    current = cells[index].cell_contents
+                    holder = {"x": current}
+                    _set_in_place(holder, "x", value)
+                    if holder["x"] is not current:
+                        cells[index].cell_contents = value
         elif "attrs" in state and isinstance(getattr(obj, "__dict__", None), dict):
             for key, value in decoder._pairs(state["attrs"], 1):
                 if type(key) is str:
@@ -600,6 +619,10 @@ class Bridge:
         if room > 0:
             self.output += len(text)
             sys.stdout.write(text[:room] + ("\n(more output cut)\n" if len(text) > room else ""))
+
+
+def _edges(g: Any) -> dict[Any, Any]:
+    return {edge[:-1]: edge[-1] for edge in (g.edges(keys=True, data=True) if g.is_multigraph() else g.edges(data=True))}
 
 
 def _set_in_place(attrs: dict[str, Any], key: str, value: Any) -> None:

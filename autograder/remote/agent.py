@@ -1,7 +1,7 @@
 """The grading agent in a student's kernel: it runs what the judge asks and answers with values.
 
 While grading, the student's cells run in their own (sandboxed) kernel and the test cells in a
-judge kernel that never runs student code (``judge.py``). The engine installs this agent in the
+judge kernel that never runs student code (``grading/judge.py``). The engine installs this agent in the
 student's kernel right after the notebook's locked imports, before any student cell runs. The
 judge's bridge (``bridge.py``) then sends it requests over a Jupyter comm: look names up, call a
 function, read or set an attribute, swap in a reference (``substitute``), summarise a figure.
@@ -461,6 +461,13 @@ class _Encoder(wire.Encoder):
         node = self._library_node(x, depth)
         if node is not None and node[0] == "nx":
             return {"graph": node}
+        if isinstance(x, types.FunctionType):  # a test's function (a spy): the lists and dicts it fills
+            containers = (list, dict, set)
+            shared = [[name, self.encode(x.__globals__[name], depth + 1)] for name in _global_names(x.__code__)
+                      if type(x.__globals__.get(name)) in containers]
+            cells = [[i, self.encode(cell.cell_contents, depth + 1)] for i, cell in enumerate(x.__closure__ or ())
+                     if type(_cell_contents(cell)) in containers]
+            return {"function": {"globals": shared, "cells": cells}}
         attrs = getattr(x, "__dict__", None)
         if isinstance(attrs, dict):
             return {"attrs": [[key, self.encode(value, depth + 1)] for key, value in attrs.items() if type(key) is str]}
@@ -496,6 +503,21 @@ class _Encoder(wire.Encoder):
         if self.agent.record is not None and self.agent.record.produced(x):
             state["autograd"] = True
         return state
+
+
+def _global_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
+
+
+def _cell_contents(cell: Any) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return None
 
 
 def describe_error(error: BaseException, fn: Any) -> dict[str, Any]:
