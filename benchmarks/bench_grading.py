@@ -2,9 +2,11 @@
 
 On the same submissions, in one run: Lab 1 and the slowest other lab in source/ (8
 submissions each: the reference answers, an empty release, and mutants from the lab's
-mutants.py). Both commands run as the instructor runs them, one process for the whole
-batch, start-up included. The floor is one kernel start plus one execution of the
-reference source notebooks, in-process: what grading one submission cannot go below.
+mutants.py). The commands run as the instructor runs them, one process for the whole
+batch, start-up included: `grade` as it is (the test cells in a judge kernel, a second kernel
+per notebook) and with `--no-judge` (one kernel, as plain nbgrader: what the judge costs). The
+floor is one kernel start plus one execution of the reference source notebooks, in-process:
+what grading one submission in one kernel cannot go below.
 Prints a table; asserts nothing.  Usage: python benchmarks/bench_grading.py [--per-lab 8]
 """
 from __future__ import annotations
@@ -88,19 +90,21 @@ def measure(lab: str, count: int, floor: float) -> dict[str, float]:
         course = Path(tmp)
         make_class(course, lab, count)
         sequential = timed([sys.executable, "-m", "nbgrader", "autograde", lab, "--force"], course)
-        parallel = timed([sys.executable, "-m", "autograder", "grade", lab, "--workers", "2", "--force",
-                          "--root", str(course)], course)
-    return {"n": count, "nbgrader": sequential / count, "grade": parallel / count, "floor": floor}
+        grade = [sys.executable, "-m", "autograder", "grade", lab, "--workers", "2", "--force", "--root", str(course)]
+        parallel = timed(grade, course)
+        one_kernel = timed([*grade, "--no-judge"], course)
+    return {"n": count, "nbgrader": sequential / count, "grade": parallel / count, "one": one_kernel / count,
+            "floor": floor}
 
 
 def table(rows: dict[str, dict[str, float]]) -> str:
     head = (f"{'lab':<28}{'subs':>5}{'nbgrader s/sub':>16}{'grade -w2 s/sub':>17}{'speed-up':>10}"
-            f"{'nbgrader /h':>13}{'grade /h':>10}{'floor s':>9}{'floor /h':>10}")
+            f"{'nbgrader /h':>13}{'grade /h':>10}{'no-judge s/sub':>16}{'judge cost':>12}{'floor s':>9}{'floor /h':>10}")
     lines = [head, "-" * len(head)]
     for lab, r in rows.items():
         lines.append(f"{lab:<28}{r['n']:>5}{r['nbgrader']:>16.2f}{r['grade']:>17.2f}"
                      f"{r['nbgrader'] / r['grade']:>9.2f}x{3600 / r['nbgrader']:>13.0f}{3600 / r['grade']:>10.0f}"
-                     f"{r['floor']:>9.2f}{3600 / r['floor']:>10.0f}")
+                     f"{r['one']:>16.2f}{r['grade'] / r['one']:>11.2f}x{r['floor']:>9.2f}{3600 / r['floor']:>10.0f}")
     return "\n".join(lines)
 
 

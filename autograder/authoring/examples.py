@@ -64,10 +64,13 @@ def _hostile_registry(root: Path) -> Any:
     path = root / HOSTILE_REGISTRY
     if not path.exists():
         return None
-    spec = importlib.util.spec_from_file_location("_hostile_registry", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    name = "_autograder_hostile_registry"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while it loads
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 def hostile_examples(lab: str, root: Path) -> list[Example]:

@@ -250,7 +250,15 @@ STUCK_AFTER = 10.0  # seconds a student's kernel has, after a test cell's timeou
 
 
 class JudgeExecute(InterruptsStudent, IsolatedExecute):
-    """The judge kernel's side: nbgrader's Execute on a trusted kernel that runs no student code."""
+    """The judge kernel's side: nbgrader's Execute on a trusted kernel that runs no student code.
+
+    It is started like the student's kernel (isolation.py: the same launch options, memory cap and
+    threads), outside any sandbox: it must reach the student's kernel, and runs only the course's code.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sandboxed = False
 
 
 class JudgedExecute(IsolatedExecute):

@@ -53,6 +53,10 @@ def fingerprint(x: Any) -> Any:
     if isinstance(x, np.ndarray):
         contiguous = np.ascontiguousarray(x)
         return (x.shape, x.dtype.str, zlib.adler32(contiguous.view(np.uint8).reshape(-1)) if x.size else 0)
+    if type(x) is list:  # which objects it holds: the objects themselves are shared or handled apart
+        return ("list", tuple(map(id, x)))
+    if type(x) is dict:
+        return ("dict", tuple((id(k), id(v)) for k, v in x.items()))
     return None
 
 
@@ -299,7 +303,7 @@ class Agent:
             request = pickle.loads(buffers[0])  # from the judge: trusted
             plain = pickle.loads(request["plain"])
             self.release(request.get("release", []))
-            for link, value in plain["push"]:
+            for link, value in [*plain["push"], *request.get("push_containers", [])]:
                 self._apply_push(link, value)
             self._set_globals(plain["globals"])
             for origins in self.sticky.values():
@@ -329,10 +333,14 @@ class Agent:
         from ..checks import _AutogradRecord
 
         fn, args, kwargs = request["fn"], request["args"], request["kwargs"]
-        for oid, container in zip(request["containers"], containers_of((args, kwargs))):
-            self.origins.setdefault(id(container), (oid, container))
+        for link, container in zip(request["containers"], containers_of((args, kwargs))):
+            # the judge's lists and dicts: shared from now on, and written back after the call
+            if link not in self.links:
+                self.register_link(link, container)
+            self.origins.setdefault(id(container), (link, container))
         answer["fkey"] = self.handle_of(getattr(fn, "__func__", fn))
-        with _AutogradRecord() as self.record, self.rules.watching():
+        rebound = substitute_block(request.get("rebound") or {}, self.namespace)
+        with rebound, _AutogradRecord() as self.record, self.rules.watching():
             try:
                 value = fn(*args, **kwargs)
             except BaseException as error:  # noqa: B036
@@ -348,6 +356,7 @@ class Agent:
         target = self.links.get(link)
         if target is not None:
             _assign(target, value)
+            self.prints[link] = fingerprint(target)
 
     # --- the globals both kernels share: random generators and torch's modes
     def _get_globals(self) -> dict[str, Any]:
@@ -397,7 +406,14 @@ def same_globals(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def _assign(target: Any, value: Any) -> None:
-    """Put ``value``'s contents into the array or tensor ``target``, in place."""
+    """Put ``value``'s contents into ``target`` (an array, a tensor, a list, a dict), in place."""
+    if type(target) is list and type(value) is list:
+        target[:] = value
+        return
+    if type(target) is dict and type(value) is dict:
+        target.clear()
+        target.update(value)
+        return
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(target, torch.Tensor):
         with torch.no_grad():
@@ -548,11 +564,17 @@ def static_not_used(func: Any, forbidden: list[str], name: str | None) -> str | 
     return None
 
 
-def enter_substitute(replacements: dict[str, Any]) -> int:
+def substitute_block(replacements: dict[str, Any], namespace: dict[str, Any]) -> Any:
+    """checks.substitute in this kernel's notebook namespace."""
     from ..checks import substitute
 
     block = substitute(replacements)
-    block.namespace = _AGENT.namespace
+    block.namespace = namespace
+    return block
+
+
+def enter_substitute(replacements: dict[str, Any]) -> int:
+    block = substitute_block(replacements, _AGENT.namespace)
     block.__enter__()
     token = _AGENT._new_id()
     _AGENT.substitutions[token] = block

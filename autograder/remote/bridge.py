@@ -299,6 +299,8 @@ class Bridge:
         self.used: dict[int, set[str]] = {}  # this cell: function key -> forbidden functions that ran in its calls
         self.globals_seen: dict[str, Any] | None = None
         self.fetched: set[str] = set()
+        self.cell_names: dict[str, Any] = {}  # the student's names this cell reads, as fetched
+        self.pyplot: Any = None  # the student's matplotlib.pyplot (figures live where the student's code draws)
         self.output = 0  # characters of the student's output shown in this cell
 
     # --- identities on this side
@@ -321,21 +323,31 @@ class Bridge:
             isinstance(getattr(obj, "__dict__", None), dict)
 
     def _register_link(self, link: int, obj: Any) -> None:
-        self.links[link] = weakref.ref(obj)
+        # Held until the next test cell: an array changed in place and dropped before the next
+        # request still reaches the student's kernel (`for W in net.weights: W[...] = 0`).
+        self.links[link] = obj
         self.link_ids[id(obj)] = link
         self.prints[link] = agent.fingerprint(obj)
-        weakref.finalize(obj, self._forget_link, link, id(obj))
 
-    def _forget_link(self, link: int, key: int) -> None:
-        self.links.pop(link, None)
-        self.prints.pop(link, None)
-        if self.link_ids.get(key) == link:
-            del self.link_ids[key]
-        self.release_queue.append(link)
+    def release_links(self) -> None:
+        """Forget the shared objects of the cells before (a test cell's objects are its own)."""
+        self.release_queue += list(self.links)
+        self.links.clear()
+        self.link_ids.clear()
+        self.prints.clear()
 
     def _link_of(self, obj: Any) -> int | None:
         link = self.link_ids.get(id(obj))
-        return link if link is not None and link in self.links and self.links[link]() is obj else None
+        return link if link is not None and self.links.get(link) is obj else None
+
+    def container_link(self, container: Any) -> int:
+        """A list or dict handed over: shared with the student's kernel from now on."""
+        link = self._link_of(container)
+        if link is None:
+            link = -next(self.ids)
+            self._register_link(link, container)
+        self.origins[link] = container
+        return link
 
     def send_array(self, array: np.ndarray) -> tuple:
         link = self._link_of(array)
@@ -362,18 +374,15 @@ class Bridge:
         return agent.restore_tensor, (link, state)
 
     def link_object(self, link: Any) -> Any:
-        ref = self.links.get(link)
-        obj = ref() if ref is not None else None
-        if obj is None:
-            raise wire.WireError("an array this side no longer has")
-        return obj
+        if link not in self.links:
+            raise wire.WireError("an object this side no longer shares")
+        return self.links[link]
 
     def mirror(self, link: Any, value: Any) -> Any:
-        """The judge's object linked to the student's array ``link``, now holding ``value``."""
+        """The judge's object linked to the student's ``link`` (an array, tensor, list or dict), now holding ``value``."""
         if link is None:
             return value
-        ref = self.links.get(link)
-        obj = ref() if ref is not None else None
+        obj = self.links.get(link)
         if obj is None:
             self._register_link(link, value)
             return value
@@ -503,16 +512,18 @@ class Bridge:
     def request(self, op: str, body: dict[str, Any]) -> dict[str, Any]:
         """Send a request (pickled: it comes from the trusted side); decode the answer, by value only."""
         self.origins = {oid: obj for objects in self.sticky.values() for oid, obj in objects.items()}
-        pushes = [(link, _copy(obj)) for link, ref in list(self.links.items())
-                  if (obj := ref()) is not None and agent.fingerprint(obj) != self.prints.get(link)]
-        for link, _ in pushes:
-            self.prints[link] = agent.fingerprint(self.links[link]())
-        # Values only, in a plain pickle: a pushed array must not become a new link itself.
-        plain = pickle.dumps({"push": pushes, "globals": self._globals_to_send()}, protocol=pickle.HIGHEST_PROTOCOL)
-        body = {**body, "plain": plain, "release": self.release_queue[:]}
+        changed = [(link, obj) for link, obj in list(self.links.items()) if agent.fingerprint(obj) != self.prints.get(link)]
+        for link, obj in changed:
+            self.prints[link] = agent.fingerprint(obj)
+        # Arrays and tensors as values only, in a plain pickle (a pushed array must not become a new
+        # link itself); lists and dicts through the judge's pickler (their items may be shared or handles).
+        arrays = [(link, _copy(obj)) for link, obj in changed if type(obj) not in (list, dict)]
+        plain = pickle.dumps({"push": arrays, "globals": self._globals_to_send()}, protocol=pickle.HIGHEST_PROTOCOL)
+        body = {**body, "plain": plain, "release": self.release_queue[:],
+                "push_containers": [(link, type(obj)(obj)) for link, obj in changed if type(obj) in (list, dict)]}
         self.release_queue.clear()
         if op == "apply":
-            body["containers"] = [self.new_origin(c) for c in agent.containers_of((body["args"], body["kwargs"]))]
+            body["containers"] = [self.container_link(c) for c in agent.containers_of((body["args"], body["kwargs"]))]
         out = io.BytesIO()
         JudgePickler(out, self).dump(body)
         answer, buffers = self.transport.request({"op": op, "id": next(self.ids)}, [out.getvalue()], self)
@@ -545,8 +556,15 @@ class Bridge:
         return result
 
     def apply(self, fn: Any, args: tuple = (), kwargs: dict[str, Any] | None = None) -> Any:
-        """``fn(*args, **kwargs)`` in the student's kernel; the result by value (or as a handle)."""
-        return self.request("apply", {"fn": fn, "args": tuple(args), "kwargs": dict(kwargs or {})}).get("value")
+        """``fn(*args, **kwargs)`` in the student's kernel; the result by value (or as a handle).
+
+        A name of the student's that the test cell rebound (``gradient_nn = broken``) is rebound
+        there too while the call runs, as in one kernel.
+        """
+        rebound = {name: self.namespace[name] for name, value in self.cell_names.items()
+                   if name in self.namespace and self.namespace[name] is not value}
+        return self.request("apply", {"fn": fn, "args": tuple(args), "kwargs": dict(kwargs or {}),
+                                      "rebound": rebound}).get("value")
 
     def lookup(self, names: list[str]) -> dict[str, Any]:
         return self.request("lookup", {"names": list(names)}).get("names", {})
@@ -587,22 +605,36 @@ class Bridge:
     def begin_cell(self, source: str) -> None:
         """Before a cell runs in the judge: generators as the student's kernel has them; for a
         test cell, the student's names it reads, fresh."""
-        self.used, self.output = {}, 0
+        self.used, self.output, self.cell_names = {}, 0, {}
         names = self.fetch.get(digest(source))
         try:
             if names is None:
                 self.sync()
                 return
+            self.release_links()
+            self._use_students_pyplot()
             values = self.lookup(names)
         except Exception as error:  # the cell will fail on its own (a name it reads is missing)
             print(f"(the grader could not reach your notebook's kernel: {type(error).__name__}: {error})")
             return
         for name in names:
             if name in values:
-                self.namespace[name] = values[name]
+                self.namespace[name] = self.cell_names[name] = values[name]
                 self.fetched.add(name)
             elif name in self.fetched:
                 self.namespace.pop(name, None)
+
+    def _use_students_pyplot(self) -> None:
+        """In test cells, ``plt`` is the student's pyplot: the figures a test draws on or closes are
+        those the student's code draws (a test passes its own Axes to a drawing function)."""
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        names = [name for name, value in self.namespace.items() if pyplot is not None and value is pyplot]
+        if names and self.pyplot is None:
+            import importlib
+
+            self.pyplot = self.apply(importlib.import_module, ("matplotlib.pyplot",))
+        for name in names:
+            self.namespace[name] = self.pyplot
 
     def end_cell(self, source: str) -> None:
         """After a test cell: its in-place changes and generators go to the student's kernel, as in one kernel."""
@@ -767,11 +799,14 @@ class LocalTransport:
     def request(self, data: dict[str, Any], buffers: list[bytes], bridge: Bridge) -> tuple[Any, list[Any]]:
         import json
 
-        previous, agent._AGENT = agent._AGENT, self.agent
+        from .. import checks
+
+        # The other kernel, simulated: its agent, and no bridge in its autograder.checks.
+        previous, agent._AGENT, checks._bridge = (agent._AGENT, checks._bridge), self.agent, None
         try:
             answer, out = self.agent.handle(data, buffers)
         finally:
-            agent._AGENT = previous
+            agent._AGENT, checks._bridge = previous
         return json.loads(json.dumps(answer)), [bytes(b) for b in out]
 
 

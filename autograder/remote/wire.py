@@ -174,11 +174,13 @@ class Encoder:
             return ["t", [self.encode(v, depth + 1) for v in tuple.__iter__(x)]]
         if isinstance(x, list):
             mid = self._memo(x)
-            return ["l", [self.encode(v, depth + 1) for v in list.__iter__(x)], mid]
+            link = self.link(x) if type(x) is list else None
+            return ["l", [self.encode(v, depth + 1) for v in list.__iter__(x)], mid, link]
         if isinstance(x, dict):
             mid = self._memo(x)
             kind = "od" if isinstance(x, OrderedDict) else "d"
-            return [kind, [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in dict.items(x)], mid]
+            link = self.link(x) if type(x) is dict else None
+            return [kind, [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in dict.items(x)], mid, link]
         if isinstance(x, (set, frozenset)):
             kind = "fs" if isinstance(x, frozenset) else "s"
             return [kind, [self.encode(v, depth + 1) for v in (frozenset.__iter__(x) if kind == "fs" else set.__iter__(x))]]
@@ -262,15 +264,20 @@ class Encoder:
         if not all(trusted_module(type(sub).__module__) and type(sub).__module__.startswith(("torch.nn", "torchvision"))
                    for sub in m.modules()):
             return None
+        state = self.strictly(lambda: self.encode(dict(m.__getstate__()), depth + 1))
+        return None if state is NotAValue else ["mod", type(m).__module__, type(m).__qualname__, state]
+
+    def strictly(self, encode: Any) -> Any:
+        """``encode()`` with no handle allowed; NotAValue (and nothing written) if one is needed."""
         saved = (len(self.buffers), self.size, dict(self.memo), len(self.keep), self.nodes)
         self.strict += 1
         try:
-            return ["mod", type(m).__module__, type(m).__qualname__, self.module_state(m, depth)]
+            return encode()
         except NotAValue:
             self.buffers[saved[0]:] = []
             self.size, self.memo, self.nodes = saved[1], saved[2], saved[4]
             del self.keep[saved[3]:]
-            return None
+            return NotAValue
         finally:
             self.strict -= 1
 
@@ -282,14 +289,11 @@ class Encoder:
                                  "modules": [[k, self.encode(v, depth + 2)] for k, v in m._modules.items()]}
         attrs = {}
         for key, value in vars(m).items():
-            if key in MODULE_INTERNALS:
+            if key in MODULE_INTERNALS or "hooks" in key or key == "_is_full_backward_hook":
                 continue
-            if key.endswith("hooks") or key.endswith("hooks_with_kwargs") or key.endswith("hooks_always_called") \
-                    or key == "_is_full_backward_hook":
-                if value and self.strict:
-                    raise NotAValue("a module with hooks")
-                continue
-            attrs[key] = self.encode(value, depth + 2)
+            node = self.strictly(lambda: self.encode(value, depth + 2))  # plain attributes only (no weakrefs...)
+            if node is not NotAValue:
+                attrs[key] = node
         state["attrs"] = attrs
         return state
 
@@ -361,22 +365,22 @@ class Decoder:
     def _t(self, depth: int, items: Any) -> tuple:
         return tuple(self._items(items, depth))
 
-    def _l(self, depth: int, items: Any, mid: Any = None) -> list:
+    def _l(self, depth: int, items: Any, mid: Any = None, link: Any = None) -> list:
         out: list = self._remember(mid, [])
         out.extend(self._items(items, depth))
-        return out
+        return self._remember(mid, self.linked(link, out))
 
     def _pairs(self, items: Any, depth: int) -> list[tuple[Any, Any]]:
         if type(items) is not list or not all(type(p) is list and len(p) == 2 for p in items):
             raise WireError("dict items must be pairs")
         return [(self.decode(k, depth + 1), self.decode(v, depth + 1)) for k, v in items]
 
-    def _d(self, depth: int, items: Any, mid: Any = None) -> dict:
+    def _d(self, depth: int, items: Any, mid: Any = None, link: Any = None) -> dict:
         out: dict = self._remember(mid, {})
         out.update(self._pairs(items, depth))
-        return out
+        return self._remember(mid, self.linked(link, out))
 
-    def _od(self, depth: int, items: Any, mid: Any = None) -> OrderedDict:
+    def _od(self, depth: int, items: Any, mid: Any = None, link: Any = None) -> OrderedDict:
         out: OrderedDict = self._remember(mid, OrderedDict())
         out.update(self._pairs(items, depth))
         return out
@@ -520,14 +524,22 @@ class Decoder:
         return obj
 
     def _mod(self, depth: int, module: Any, qualname: Any, state: Any) -> Any:
+        """A module of torch's own layers: rebuilt by its class's __setstate__ (as torch unpickles it), from values."""
         torch = self._torch()
         cls = library_object(str(module), str(qualname))
         if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)) or not str(module).startswith(
                 ("torch.nn", "torchvision")):
             raise WireError(f"not a torch layer: {module}.{qualname}")
+        state = self.decode(state, depth + 1)
+        if type(state) is not dict or not all(type(k) is str for k in state):
+            raise WireError("a bad module state")
+        if any(("hooks" in k and v) for k, v in state.items()):
+            raise WireError("a module with hooks")
         m = cls.__new__(cls)
-        torch.nn.Module.__init__(m)
-        self.fill_module(m, state, depth)
+        try:
+            m.__setstate__(state)
+        except Exception as error:
+            raise WireError(f"a bad {qualname} state: {type(error).__name__}: {error}") from None
         return m
 
     def fill_module(self, m: Any, state: Any, depth: int) -> None:
