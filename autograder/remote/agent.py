@@ -212,7 +212,38 @@ def make_origin(oid: int, factory: Callable, args: tuple) -> Any:
     return obj
 
 
+def origin_object(oid: int) -> Any:
+    """An object the judge handed over before in this cell: the same one again."""
+    return next(obj for known, obj in _AGENT.origins.values() if known == oid)
+
+
+def origin_print(x: Any) -> Any:
+    """A cheap summary that changes when an object the judge handed over changes (its own attributes,
+    and the lists and dicts they hold, one level down); arrays and tensors are shared apart."""
+    if type(x) in (list, dict):
+        return fingerprint(x)
+    attrs = getattr(x, "__dict__", None)
+    if not isinstance(attrs, dict):
+        return None if isinstance(x, types.FunctionType) else object()  # generators and others: always sent
+    summary = [(k, id(v), fingerprint(v) if type(v) in (list, dict) else None) for k, v in attrs.items()]
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(x, torch.nn.Module):
+        summary += [tuple(map(id, table.values())) for table in (x._parameters, x._buffers, x._modules)]
+    return tuple(summary)
+
+
 # ----------------------------------------------------------------------------- the agent
+
+
+class _Unpickler(pickle.Unpickler):
+    """The judge's pickles: a shared list or dict comes as its link id."""
+
+    def __init__(self, file: Any, agent: "Agent") -> None:
+        super().__init__(file)
+        self.agent = agent
+
+    def persistent_load(self, link: Any) -> Any:
+        return self.agent.links[link]
 
 
 class Agent:
@@ -224,8 +255,8 @@ class Agent:
         self.links: dict[int, Any] = {}  # link id -> array or tensor shared with the judge
         self.link_ids: dict[int, int] = {}  # id(object) -> link id
         self.prints: dict[int, Any] = {}  # link id -> fingerprint when last in sync with the judge
-        self.origins: dict[int, tuple[int, Any]] = {}  # id(object) -> (origin id, object), this request
-        self.sticky: dict[int, dict[int, tuple[int, Any]]] = {}  # substitute token -> its origins
+        self.origins: dict[int, tuple[int, Any]] = {}  # id(object) -> (origin id, object) the judge handed over
+        self.origin_prints: dict[int, Any] = {}  # origin id -> its summary when last in sync with the judge
         self.substitutions: dict[int, Any] = {}
         self.described: set[int] = set()  # classes whose description the judge has
         self.next_id = 1
@@ -260,6 +291,11 @@ class Agent:
         return hid
 
     def release(self, ids: list[int]) -> None:
+        gone = set(ids)
+        for key, (oid, _) in list(self.origins.items()):
+            if oid in gone:
+                del self.origins[key]
+                self.origin_prints.pop(oid, None)
         for key in ids:
             for table, back in ((self.handles, self.handle_ids), (self.links, self.link_ids)):
                 obj = table.pop(key, None)
@@ -298,16 +334,14 @@ class Agent:
     def handle(self, data: dict[str, Any], buffers: list[bytes]) -> tuple[dict[str, Any], list[bytes]]:
         encoder = _Encoder(self)
         answer: dict[str, Any] = {"id": data.get("id"), "ok": True}
-        self.origins, self.record = {}, None
+        self.record = None
         try:
-            request = pickle.loads(buffers[0])  # from the judge: trusted
+            request = _Unpickler(io.BytesIO(buffers[0]), self).load()  # from the judge: trusted
             plain = pickle.loads(request["plain"])
             self.release(request.get("release", []))
             for link, value in [*plain["push"], *request.get("push_containers", [])]:
                 self._apply_push(link, value)
             self._set_globals(plain["globals"])
-            for origins in self.sticky.values():
-                self.origins.update(origins)
             op = data.get("op")
             if op == "apply":
                 value = self._apply(request, answer)
@@ -319,7 +353,10 @@ class Agent:
                 raise ValueError(f"unknown request {op!r}")
             # Everything the judge handed over (arguments, swapped-in spies), as it is now: the judge
             # writes it back into its own objects; then the shared arrays that changed, then the generators.
-            answer["sync"] = encoder.encode([obj for _, obj in self.origins.values()])
+            answer["sync"] = encoder.encode([obj for oid, obj in self.origins.values()
+                                             if origin_print(obj) != self.origin_prints.get(oid)])
+            for oid, obj in self.origins.values():
+                self.origin_prints[oid] = origin_print(obj)
             answer["pull"] = [[link, encoder.encode_link_state(obj)] for link, obj in list(self.links.items())
                               if fingerprint(obj) != self.prints.get(link)]
             answer["globals"] = encoder.encode_plain(self._changed_globals())
@@ -337,7 +374,7 @@ class Agent:
             # the judge's lists and dicts: shared from now on, and written back after the call
             if link not in self.links:
                 self.register_link(link, container)
-            self.origins.setdefault(id(container), (link, container))
+                self.origins[id(container)] = (link, container)
         answer["fkey"] = self.handle_of(getattr(fn, "__func__", fn))
         rebound = substitute_block(request.get("rebound") or {}, self.namespace)
         with rebound, _AutogradRecord() as self.record, self.rules.watching():
@@ -348,8 +385,6 @@ class Agent:
                 answer["error"] = describe_error(error, fn)
                 value = None
         answer["used"] = sorted(self.rules.used)
-        if fn is enter_substitute and answer["ok"]:
-            self.sticky[value] = dict(self.origins)  # the spies stay the judge's until the block ends
         return value
 
     def _apply_push(self, link: int, value: Any) -> None:
@@ -583,7 +618,6 @@ def enter_substitute(replacements: dict[str, Any]) -> int:
 
 def exit_substitute(token: int) -> None:
     block = _AGENT.substitutions.pop(token, None)
-    _AGENT.sticky.pop(token, None)
     if block is not None:
         block.__exit__(None, None, None)
 

@@ -210,6 +210,14 @@ class JudgePickler(cloudpickle.Pickler):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.bridge = bridge
 
+    def persistent_id(self, obj: Any) -> Any:
+        """A list or dict shared already: the student's kernel's own (pickle bypasses reducer_override for them)."""
+        if type(obj) in (list, dict):
+            link = self.bridge._link_of(obj)
+            if link is not None:
+                return link
+        return None
+
     def reducer_override(self, obj: Any) -> Any:
         bridge = self.bridge
         if isinstance(obj, Handle):
@@ -224,9 +232,13 @@ class JudgePickler(cloudpickle.Pickler):
         name = getattr(obj, "__name__", None) if isinstance(obj, (type, types.FunctionType)) else None
         if name is not None and getattr(obj, "__module__", None) == "__main__" and bridge.locked_names.get(name) is obj:
             return agent.main_global, (name,)
+        oid = bridge.origin_of(obj)
+        if oid is not None and type(obj) not in (list, dict):  # handed over before: the student's kernel has it
+            return agent.origin_object, (oid,)
         if bridge.syncable(obj):
             reduced = obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
-        elif isinstance(obj, types.FunctionType) and getattr(obj, "__module__", None) == "__main__":
+        elif isinstance(obj, types.FunctionType) and (getattr(obj, "__module__", None) == "__main__" or
+                                                       "<locals>" in obj.__qualname__):
             reduced = super().reducer_override(obj)  # a test's function, by value: a spy may fill the test's lists
         else:
             return super().reducer_override(obj)
@@ -254,13 +266,7 @@ class _Decoder(wire.Decoder):
             self.bridge.write_back(obj, state, self)
         return obj
 
-    def _o(self, depth: int, oid: Any, state: Any) -> Any:
-        return self.origin(oid, state)
-
-    def _h(self, depth: int, hid: Any, info: Any) -> Any:
-        return self.handle(hid, info)
-
-    def _L(self, depth: int, link: Any) -> Any:
+    def shared(self, link: Any) -> Any:
         return self.bridge.link_object(link)
 
     def linked(self, link: Any, value: Any) -> Any:
@@ -294,8 +300,8 @@ class Bridge:
         self.link_ids: dict[int, int] = {}  # id(object) -> link id
         self.prints: dict[int, Any] = {}
         self.release_queue: list[int] = []
-        self.origins: dict[int, Any] = {}  # this request's objects handed over, by origin id
-        self.sticky: dict[int, dict[int, Any]] = {}  # a substitute block's objects, by its token
+        self.origins: dict[int, Any] = {}  # objects handed over in this cell, by origin id (held until the next one)
+        self.origin_ids: dict[int, int] = {}  # id(object) -> origin id
         self.used: dict[int, set[str]] = {}  # this cell: function key -> forbidden functions that ran in its calls
         self.globals_seen: dict[str, Any] | None = None
         self.fetched: set[str] = set()
@@ -307,7 +313,12 @@ class Bridge:
     def new_origin(self, obj: Any) -> int:
         oid = next(self.ids)
         self.origins[oid] = obj
+        self.origin_ids[id(obj)] = oid
         return oid
+
+    def origin_of(self, obj: Any) -> int | None:
+        oid = self.origin_ids.get(id(obj))
+        return oid if oid is not None and self.origins.get(oid) is obj else None
 
     def syncable(self, obj: Any) -> bool:
         """An object handed to the student's code whose new state comes back into it after the call."""
@@ -330,24 +341,31 @@ class Bridge:
         self.prints[link] = agent.fingerprint(obj)
 
     def release_links(self) -> None:
-        """Forget the shared objects of the cells before (a test cell's objects are its own)."""
-        self.release_queue += list(self.links)
-        self.links.clear()
-        self.link_ids.clear()
-        self.prints.clear()
+        """Forget the shared and handed-over objects of the cells before (a test cell's objects are its own)."""
+        self.release_queue += [*self.links, *self.origins]
+        for table in (self.links, self.link_ids, self.prints, self.origins, self.origin_ids):
+            table.clear()
 
     def _link_of(self, obj: Any) -> int | None:
         link = self.link_ids.get(id(obj))
         return link if link is not None and self.links.get(link) is obj else None
 
-    def container_link(self, container: Any) -> int:
-        """A list or dict handed over: shared with the student's kernel from now on."""
-        link = self._link_of(container)
-        if link is None:
-            link = -next(self.ids)
+    def container_links(self, containers: list[Any]) -> tuple[list[int], list[tuple[int, Any]]]:
+        """Lists and dicts handed over: their link ids, and those to share from now on (after pickling)."""
+        links, new = [], []
+        for container in containers:
+            link = self._link_of(container) or next((k for k, c in new if c is container), None)
+            if link is None:
+                link = -next(self.ids)
+                new.append((link, container))
+            links.append(link)
+        return links, new
+
+    def share(self, new: list[tuple[int, Any]]) -> None:
+        for link, container in new:
             self._register_link(link, container)
-        self.origins[link] = container
-        return link
+            self.origins[link] = container
+            self.origin_ids[id(container)] = link
 
     def send_array(self, array: np.ndarray) -> tuple:
         link = self._link_of(array)
@@ -511,7 +529,6 @@ class Bridge:
 
     def request(self, op: str, body: dict[str, Any]) -> dict[str, Any]:
         """Send a request (pickled: it comes from the trusted side); decode the answer, by value only."""
-        self.origins = {oid: obj for objects in self.sticky.values() for oid, obj in objects.items()}
         changed = [(link, obj) for link, obj in list(self.links.items()) if agent.fingerprint(obj) != self.prints.get(link)]
         for link, obj in changed:
             self.prints[link] = agent.fingerprint(obj)
@@ -522,10 +539,12 @@ class Bridge:
         body = {**body, "plain": plain, "release": self.release_queue[:],
                 "push_containers": [(link, type(obj)(obj)) for link, obj in changed if type(obj) in (list, dict)]}
         self.release_queue.clear()
+        new: list[tuple[int, Any]] = []
         if op == "apply":
-            body["containers"] = [self.container_link(c) for c in agent.containers_of((body["args"], body["kwargs"]))]
+            body["containers"], new = self.container_links(agent.containers_of((body["args"], body["kwargs"])))
         out = io.BytesIO()
         JudgePickler(out, self).dump(body)
+        self.share(new)
         answer, buffers = self.transport.request({"op": op, "id": next(self.ids)}, [out.getvalue()], self)
         return self._read(answer, buffers)
 
@@ -590,16 +609,10 @@ class Bridge:
         return [name for name in forbidden if name in ran]
 
     def enter_substitute(self, replacements: dict[str, Any]) -> int:
-        older = {oid for objects in self.sticky.values() for oid in objects}
-        token = self.apply(agent.enter_substitute, (replacements,))
-        self.sticky[token] = {oid: obj for oid, obj in self.origins.items() if oid not in older}
-        return token
+        return self.apply(agent.enter_substitute, (replacements,))  # spies: handed over, synced at every call
 
     def exit_substitute(self, token: int) -> None:
-        try:
-            self.apply(agent.exit_substitute, (token,))  # the spies' last state comes back with it
-        finally:
-            self.sticky.pop(token, None)
+        self.apply(agent.exit_substitute, (token,))
 
     # --- cells
     def begin_cell(self, source: str) -> None:

@@ -24,7 +24,7 @@ Node kinds (a node is a JSON scalar or a list whose first item is its kind)::
     "a" ndarray  "n" NumPy scalar  "T" tensor  "c" complex  "b" bytes  "ba" bytearray
     "size" torch.Size  "dt" torch dtype  "dev" torch device  "npdt" NumPy dtype  "slice"  "range"  "..."
     "pil" PIL image  "nx" networkx graph  "mod" torch module  "rt" torch.return_types  "cls" library class
-    "h" handle  "o" origin
+    "h" handle  "o" origin  "L" a shared object the other side has as it is  "f" a float that is not finite
 """
 from __future__ import annotations
 
@@ -319,6 +319,9 @@ class Decoder:
     def linked(self, link: Any, value: Any) -> Any:
         return value
 
+    def shared(self, link: Any) -> Any:
+        raise WireError("a shared object where a value was expected")
+
     # --- the format
     def _buffer(self, index: Any) -> Any:
         if type(index) is not int or not 0 <= index < len(self.buffers):
@@ -353,6 +356,15 @@ class Decoder:
                 raise WireError("a bad memo id")
             self.memo[mid] = value
         return value
+
+    def _h(self, depth: int, hid: Any, info: Any) -> Any:
+        return self.handle(hid, info)
+
+    def _o(self, depth: int, oid: Any, state: Any) -> Any:
+        return self.origin(oid, state)
+
+    def _L(self, depth: int, link: Any) -> Any:
+        return self.shared(link)
 
     def _f(self, depth: int, text: str) -> float:
         if text not in ("nan", "inf", "-inf"):
