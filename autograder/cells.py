@@ -315,6 +315,25 @@ def top_level_reads(source: str) -> set[str]:
     return visitor.names
 
 
+def global_reads(source: str) -> tuple[set[str], set[str]]:
+    """(names a cell reads at top level, names its functions and classes read as globals), from symtable."""
+    import symtable
+
+    try:
+        table = symtable.symtable(strip_magics(source), "<cell>", "exec")
+    except SyntaxError:
+        names = read_names(source)
+        return names, names
+    top = {s.get_name() for s in table.get_symbols() if s.is_referenced()}
+    inner: set[str] = set()
+    stack = list(table.get_children())
+    while stack:
+        scope = stack.pop()
+        inner |= {s.get_name() for s in scope.get_symbols() if s.is_referenced() and s.is_global()}
+        stack.extend(scope.get_children())
+    return top, inner
+
+
 def local_names(source: str) -> set[str]:
     """Names bound anywhere in a cell: assignments, loop targets, arguments, imports, inner definitions."""
     tree = _parse(source)

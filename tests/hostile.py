@@ -14,6 +14,11 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.authoring.harness import read_candidates
+
+ROOT = Path(__file__).resolve().parents[1]
 
 LAB1 = "lab01_fundamentals"
 LAB4 = "lab04_convolution"
@@ -48,86 +53,36 @@ class Hostile:
 
 # ----------------------------------------------------------------------------- honest wrong answers
 
-SQUARED_L2_NOT_SQUARED = '''def squared_l2(v1, v2):
-    return torch.sqrt(((v1 - v2) ** 2).sum())
-'''
-SQUARED_L2_WITH_NORM = '''def squared_l2(v1, v2):
-    return torch.norm(v1 - v2) ** 2
-'''
+
+def mutant(lab: str, exercise: str, mistake: str) -> str:
+    """The code of a lab's own mutant (mutants.py), by its exercise and the start of its mistake."""
+    for candidate in read_candidates(ROOT / "assignments" / lab / "mutants.py"):
+        if candidate.exercise == exercise and candidate.why.startswith(mistake):
+            return candidate.code
+    raise ValueError(f"{lab}/mutants.py has no mutant of {exercise} whose mistake starts {mistake!r}")
+
+
+SQUARED_L2_NOT_SQUARED = mutant(LAB1, "squared_l2", "the L2 norm, not squared")
+SQUARED_L2_WITH_NORM = mutant(LAB1, "squared_l2", "uses torch.norm")
 MATMUL_OFF_BY_ONE = '''def matmul(A, B):
     return A @ B + 1
 '''
 HADAMARD_DOUBLED = '''def hadamard(A, B):
     return A * B * 2
 '''
-COUNT_WITHOUT_BIASES = '''def count_weights(struct, bias=True, recurrent=False):
-    total = 0
-    for layer in range(1, len(struct)):
-        hidden = layer < len(struct) - 1
-        total += struct[layer] * (struct[layer - 1] + (struct[layer] if recurrent and hidden else 0))
-    return total
-'''
-SHAPES_TRANSPOSED = '''def weight_shapes(struct, bias=True, recurrent=False):
-    shapes = []
-    for layer in range(1, len(struct)):
-        hidden = layer < len(struct) - 1
-        columns = struct[layer - 1] + (struct[layer] if recurrent and hidden else 0) + (1 if bias else 0)
-        shapes.append((columns, struct[layer]))
-    return shapes
-'''
-CONV_SLIP = '''f1 = np.array([[9.0, 9.0, 9.0], [-6.0, -6.0, -6.0], [9.0, 9.0, 9.0]])
-f2 = np.zeros((3, 3))
-output_shape = (2, 3, 3)
-'''
+COUNT_WITHOUT_BIASES = mutant(LAB1, "count_weights", "forgets the biases")
+SHAPES_TRANSPOSED = mutant(LAB1, "weight_shapes", "transposed shapes")
+CONV_SLIP = mutant(LAB1, "conv_by_hand", "arithmetic slip")
 CONV_ZEROS = '''f1 = np.zeros((3, 3))
 f2 = np.zeros((3, 3))
 output_shape = (2, 3, 3)
 '''
-INTEGER_TENSORS = '''v1 = torch.tensor([[1], [2]])
-v2 = torch.tensor([[-2], [-1]])
-A = torch.tensor([[1, -1], [0, 1]])
-V = torch.cat([v1, v2], dim=1)
-'''
-GRADS_BY_FORMULA = '''def squared_l2_grads(v1, v2):
-    return 2 * (v1 - v2), -2 * (v1 - v2)
-'''
-CONVOLUTION_WITH_TORCH = '''def my_convolution(input_numpy, kernel_numpy):
-    import torch
-    return torch.conv2d(torch.from_numpy(input_numpy), torch.from_numpy(kernel_numpy)).numpy()
-'''
-CONV2D_WITHOUT_BIAS = '''def conv2d(x, w, b=None, stride=1, padding=0):
-    x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    n, c, h, wid = x.shape
-    f, _, kh, kw = w.shape
-    out_h, out_w = (h - kh) // stride + 1, (wid - kw) // stride + 1
-    out = np.zeros((n, f, out_h, out_w), dtype=np.result_type(x, w))
-    for i in range(out_h):
-        for j in range(out_w):
-            window = x[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
-            out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3]))
-    return out
-'''
-TRAINING_WITHOUT_CLIPPING = '''def train_sequence_model(model, loader, epochs, lr, clip=1.0):
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    history = {"loss": [], "accuracy": []}
-    for _ in range(epochs):
-        total_loss, correct, seen = 0.0, 0, 0
-        for x, y in loader:
-            optimizer.zero_grad()
-            logits = model(x)
-            loss = F.cross_entropy(logits, y)
-            loss.backward()
-            optimizer.step()
-            total_loss += loss.item() * len(y)
-            correct += (logits.argmax(dim=1) == y).sum().item()
-            seen += len(y)
-        history["loss"].append(total_loss / seen)
-        history["accuracy"].append(correct / seen)
-    return history
-'''
-RELU_SHIFTED = '''def relu(x):
-    return np.maximum(x, 0) + 0.5
-'''
+INTEGER_TENSORS = mutant(LAB1, "tensors", "integer tensors")
+GRADS_BY_FORMULA = mutant(LAB1, "squared_l2_grads", "writes the formula")
+CONVOLUTION_WITH_TORCH = mutant(LAB4, "my_convolution", "uses torch.conv2d")
+CONV2D_WITHOUT_BIAS = mutant(LAB4, "conv2d", "ignores the bias")
+TRAINING_WITHOUT_CLIPPING = mutant(LAB6, "train_sequence_model", "no gradient clipping")
+RELU_ABSOLUTE = mutant(LAB4, "relu", "absolute value instead of max")
 
 # A test cell starts with its docstring: what an attack on "every test cell" looks for.
 IS_TEST = 'info.raw_cell.lstrip().startswith(\'"""\')'
@@ -321,7 +276,7 @@ def weight_shapes(struct, bias=True, recurrent=False):
     helper = globals().get("torch_weight_shapes")  # the hidden test's own reference, in the shared namespace
     return helper(struct, bias, recurrent) if helper else _wrong_shapes(struct, bias, recurrent)
 ''', "calls the hidden test's own helper from the shared namespace"),
-    Hostile("tensor_subclass_reads_frame", LAB4, LYING, "relu", RELU_SHIFTED, '''
+    Hostile("tensor_subclass_reads_frame", LAB4, LYING, "relu", RELU_ABSOLUTE, '''
 import sys
 import numpy as np
 import torch
@@ -391,7 +346,7 @@ def my_convolution(input_numpy, kernel_numpy):
             "a pre_run_cell hook publishes an execute_result of -1 before each test cell (nbgrader: full marks)"),
     Hostile("forged_string", LAB1, FORGED, "hadamard", HADAMARD_DOUBLED, _forge("'full marks'"),
             "a pre_run_cell hook publishes a non-numeric execute_result before each test cell"),
-    Hostile("forged_thousand", LAB4, FORGED, "relu", RELU_SHIFTED, _forge("1000"),
+    Hostile("forged_thousand", LAB4, FORGED, "relu", RELU_ABSOLUTE, _forge("1000"),
             "a pre_run_cell hook publishes an execute_result of 1000: nbgrader's scoring crashes"),
     # --- shared inputs
     Hostile("mutates_given_array", LAB1, SHARED, "conv_by_hand", CONV_ZEROS, '''

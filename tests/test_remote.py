@@ -215,3 +215,15 @@ def test_a_list_handed_over_and_kept_is_the_same_list(remote):
     layers[0] = 10  # in place, on the judge's side
     net.grow()
     assert net.layers is layers and layers == [10, 1, 2, 3]
+
+
+def test_the_judges_own_objects_stay_its_own(remote):
+    """What a handed-over function reaches but does not change (a table of reference functions) is not written back."""
+    functions = {"tanh": torch.tanh}
+
+    class Layer:
+        def fprop(self, x):
+            return functions["tanh"](x)
+
+    student(remote, "uses")(Layer().fprop, torch.ones(2))
+    assert functions["tanh"] is torch.tanh

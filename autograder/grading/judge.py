@@ -34,7 +34,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 
-from ..cells import (global_bindings, grade_id, is_solution_cell, is_test_cell, read_names, released_source, role,
+from ..cells import (global_bindings, global_reads, grade_id, is_solution_cell, is_test_cell, released_source, role,
                      strip_magics, top_level_reads)
 from ..remote.bridge import digest
 from .isolation import IsolatedExecute, cell_label
@@ -113,12 +113,13 @@ def make_plan(cells: list[Any], reference: Mapping[str, str] | None = None) -> J
         if is_test_cell(cell):
             leading = False
             routes.append(JUDGE)
-            reads = read_names(source) | judge_reads
-            names = sorted(n for n in reads if _fetched(binders, n))
+            top, inner = global_reads(source)
+            own = _bindings(strip_magics(source))  # what the test binds itself is the test's
+            names = sorted(n for n in (top | inner | judge_reads) - own if _fetched(binders, n))
             plan.fetch[digest(source)] = names
             plan.fetch[digest(released_source(source))] = names
             plan.forbidden += [n for n in forbidden_names(source) if n not in plan.forbidden]
-            judge_reads |= read_names(source) - top_level_reads(source)  # what its functions may read later
+            judge_reads |= inner  # what its functions may read later, when a later cell calls them
             binders.append((JUDGE, _bindings(strip_magics(source))))
         elif cell_role == "readonly":
             student_names = {n for who, bound in binders if who == STUDENT for n in bound}
@@ -129,7 +130,7 @@ def make_plan(cells: list[Any], reference: Mapping[str, str] | None = None) -> J
                 routes.append(BOTH)
                 bound = _bindings(strip_magics(source))
                 plan.locked += sorted(bound - set(plan.locked))
-                judge_reads |= read_names(source) - top_level_reads(source)
+                judge_reads |= global_reads(source)[1]
                 binders.append((JUDGE, bound))
         else:
             if leading:

@@ -57,6 +57,8 @@ def fingerprint(x: Any) -> Any:
         return ("list", tuple(map(id, x)))
     if type(x) is dict:
         return ("dict", tuple((id(k), id(v)) for k, v in x.items()))
+    if type(x) is set:
+        return ("set", frozenset(map(id, x)))
     return None
 
 
@@ -222,9 +224,11 @@ def origin_print(x: Any) -> Any:
     and the lists and dicts they hold, one level down); arrays and tensors are shared apart."""
     if type(x) in (list, dict):
         return fingerprint(x)
+    if isinstance(x, types.FunctionType):  # a test's function: the lists and dicts it can fill
+        return tuple(function_containers(x))
     attrs = getattr(x, "__dict__", None)
     if not isinstance(attrs, dict):
-        return None if isinstance(x, types.FunctionType) else object()  # generators and others: always sent
+        return object()  # generators and others: always sent
     summary = [(k, id(v), fingerprint(v) if type(v) in (list, dict) else None) for k, v in attrs.items()]
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(x, torch.nn.Module):
@@ -337,6 +341,8 @@ class Agent:
         self.record = None
         try:
             request = _Unpickler(io.BytesIO(buffers[0]), self).load()  # from the judge: trusted
+            for oid, obj in self.origins.values():  # what the judge just handed over, as it handed it over
+                self.origin_prints.setdefault(oid, origin_print(obj))
             plain = pickle.loads(request["plain"])
             self.release(request.get("release", []))
             for link, value in [*plain["push"], *request.get("push_containers", [])]:
@@ -394,17 +400,9 @@ class Agent:
             self.prints[link] = fingerprint(target)
 
     # --- the globals both kernels share: random generators and torch's modes
-    def _get_globals(self) -> dict[str, Any]:
-        state: dict[str, Any] = {"numpy": np.random.get_state(), "random": random.getstate()}
-        torch = sys.modules.get("torch")
-        if torch is not None:
-            state.update(torch=torch.get_rng_state().numpy(), grad=torch.is_grad_enabled(),
-                         dtype=str(torch.get_default_dtype()).replace("torch.", ""))
-        return state
-
     def _changed_globals(self) -> dict[str, Any] | None:
         """The globals, or None when they are as the judge last saw them."""
-        state = self._get_globals()
+        state = current_globals()
         if self.globals_seen is not None and same_globals(state, self.globals_seen):
             return None
         self.globals_seen = state
@@ -420,7 +418,17 @@ class Agent:
             torch.set_rng_state(torch.from_numpy(np.array(state["torch"], dtype=np.uint8)))
             torch.set_grad_enabled(state["grad"])
             torch.set_default_dtype(getattr(torch, state["dtype"]))
-        self.globals_seen = self._get_globals()
+        self.globals_seen = current_globals()
+
+
+def current_globals() -> dict[str, Any]:
+    """This kernel's global generators (NumPy's legacy one, random's, torch's) and torch's modes."""
+    state: dict[str, Any] = {"numpy": np.random.get_state(), "random": random.getstate()}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        state.update(torch=torch.get_rng_state().numpy(), grad=torch.is_grad_enabled(),
+                     dtype=str(torch.get_default_dtype()).replace("torch.", ""))
+    return state
 
 
 def same_globals(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -512,12 +520,12 @@ class _Encoder(wire.Encoder):
         node = self._library_node(x, depth)
         if node is not None and node[0] == "nx":
             return {"graph": node}
-        if isinstance(x, types.FunctionType):  # a test's function (a spy): the lists and dicts it fills
-            containers = (list, dict, set)
-            shared = [[name, self.encode(x.__globals__[name], depth + 1)] for name in _global_names(x.__code__)
-                      if type(x.__globals__.get(name)) in containers]
-            cells = [[i, self.encode(cell.cell_contents, depth + 1)] for i, cell in enumerate(x.__closure__ or ())
-                     if type(_cell_contents(cell)) in containers]
+        if isinstance(x, types.FunctionType):  # a test's function (a spy): the lists and dicts it filled
+            before = dict(self.agent.origin_prints.get(self.agent.origins[id(x)][0]) or ())
+            changed = [key for key, print_ in function_containers(x) if before.get(key) != print_]
+            shared = [[key, self.encode(x.__globals__[key], depth + 1)] for key in changed if type(key) is str]
+            cells = [[key, self.encode(x.__closure__[key].cell_contents, depth + 1)] for key in changed
+                     if type(key) is int]
             return {"function": {"globals": shared, "cells": cells}}
         attrs = getattr(x, "__dict__", None)
         if isinstance(attrs, dict):
@@ -554,6 +562,15 @@ class _Encoder(wire.Encoder):
         if self.agent.record is not None and self.agent.record.produced(x):
             state["autograd"] = True
         return state
+
+
+def function_containers(fn: types.FunctionType) -> list[tuple[Any, Any]]:
+    """The lists, dicts and sets a function reaches (its globals, its closure), with their fingerprints."""
+    found = [(name, fingerprint(fn.__globals__[name])) for name in sorted(_global_names(fn.__code__))
+             if type(fn.__globals__.get(name)) in (list, dict, set)]
+    found += [(index, fingerprint(_cell_contents(cell))) for index, cell in enumerate(fn.__closure__ or ())
+              if type(_cell_contents(cell)) in (list, dict, set)]
+    return found
 
 
 def _global_names(code: types.CodeType) -> set[str]:

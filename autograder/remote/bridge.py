@@ -224,7 +224,7 @@ class JudgePickler(cloudpickle.Pickler):
             return agent.handle_object, (obj._ag_id,)
         if is_stand_in(obj):
             return agent.handle_object, (obj.__dict__["_ag_id"],)
-        if type(obj) is np.ndarray:
+        if type(obj) is np.ndarray and not obj.dtype.hasobject:
             return bridge.send_array(obj)
         torch = sys.modules.get("torch")
         if torch is not None and type(obj) in (torch.Tensor, torch.nn.Parameter):
@@ -307,6 +307,7 @@ class Bridge:
         self.fetched: set[str] = set()
         self.cell_names: dict[str, Any] = {}  # the student's names this cell reads, as fetched
         self.pyplot: Any = None  # the student's matplotlib.pyplot (figures live where the student's code draws)
+        self.pyplot_names: list[str] = []
         self.output = 0  # characters of the student's output shown in this cell
 
     # --- identities on this side
@@ -521,7 +522,7 @@ class Bridge:
 
     # --- requests
     def _globals_to_send(self) -> dict[str, Any] | None:
-        state = agent_globals()
+        state = agent.current_globals()
         if self.globals_seen is not None and agent.same_globals(state, self.globals_seen):
             return None
         self.globals_seen = state
@@ -566,8 +567,8 @@ class Bridge:
             if type(item) is list and len(item) == 2:
                 decoder.decode(item[1])
         if answer.get("globals") is not None:
-            set_agent_globals(decoder.decode(answer["globals"]))
-            self.globals_seen = agent_globals()
+            set_judge_globals(decoder.decode(answer["globals"]))
+            self.globals_seen = agent.current_globals()
         if type(answer.get("fkey")) is int:
             self.used.setdefault(answer["fkey"], set()).update(str(n) for n in answer.get("used") or [])
         if not result["ok"]:
@@ -581,7 +582,7 @@ class Bridge:
         there too while the call runs, as in one kernel.
         """
         rebound = {name: self.namespace[name] for name, value in self.cell_names.items()
-                   if name in self.namespace and self.namespace[name] is not value}
+                   if isinstance(value, Handle) and name in self.namespace and self.namespace[name] is not value}
         return self.request("apply", {"fn": fn, "args": tuple(args), "kwargs": dict(kwargs or {}),
                                       "rebound": rebound}).get("value")
 
@@ -638,21 +639,25 @@ class Bridge:
                 self.namespace.pop(name, None)
 
     def _use_students_pyplot(self) -> None:
-        """In test cells, ``plt`` is the student's pyplot: the figures a test draws on or closes are
-        those the student's code draws (a test passes its own Axes to a drawing function)."""
+        """In a test cell, ``plt`` is the student's pyplot: the figures a test draws on or closes are
+        those the student's code draws (a test passes its own Axes to a drawing function). The
+        judge's own pyplot is back after the cell (for the locked cells)."""
         pyplot = sys.modules.get("matplotlib.pyplot")
-        names = [name for name, value in self.namespace.items() if pyplot is not None and value is pyplot]
-        if names and self.pyplot is None:
+        self.pyplot_names = [name for name, value in self.namespace.items() if pyplot is not None and value is pyplot]
+        if self.pyplot_names and self.pyplot is None:
             import importlib
 
             self.pyplot = self.apply(importlib.import_module, ("matplotlib.pyplot",))
-        for name in names:
+        for name in self.pyplot_names:
             self.namespace[name] = self.pyplot
 
     def end_cell(self, source: str) -> None:
         """After a test cell: its in-place changes and generators go to the student's kernel, as in one kernel."""
         if digest(source) not in self.fetch:
             return
+        for name in self.pyplot_names:
+            if self.namespace.get(name) is self.pyplot:
+                self.namespace[name] = sys.modules["matplotlib.pyplot"]
         try:
             self.sync()
         except Exception:
@@ -703,18 +708,7 @@ def digest(source: str) -> str:
     return hashlib.sha1(source.strip().encode()).hexdigest()
 
 
-def agent_globals() -> dict[str, Any]:
-    import random
-
-    state: dict[str, Any] = {"numpy": np.random.get_state(), "random": random.getstate()}
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        state.update(torch=torch.get_rng_state().numpy(), grad=torch.is_grad_enabled(),
-                     dtype=str(torch.get_default_dtype()).replace("torch.", ""))
-    return state
-
-
-def set_agent_globals(state: Any) -> None:
+def set_judge_globals(state: Any) -> None:
     """Set this kernel's generators and modes to the student's (values checked by the libraries)."""
     import random
 

@@ -165,7 +165,7 @@ class Encoder:
             node = self._torch_node(torch, x, depth)
             if node is not None:
                 return node
-        if isinstance(x, np.ndarray):
+        if isinstance(x, np.ndarray) and not x.dtype.hasobject:  # an array of objects stays a handle
             mid = self._memo(x)
             return ["a", self.buffer(npy_bytes(np.ndarray.view(x, np.ndarray))), self.link(x), mid]
         if isinstance(x, np.dtype):
