@@ -560,11 +560,7 @@ class _AutogradRecord:
         _RECORDS.remove(self)
 
     def produced(self, t: Any) -> bool:
-        import torch
-
-        return _is_tensor(t) and any(
-            t is g or (g.shape == t.shape and g.dtype == t.dtype and g.device == t.device and
-                       torch.equal(t.detach(), g.detach())) for g in self.grads)
+        return _is_tensor(t) and any(t is g or _same_values(t, g) for g in self.grads)
 
     def mark(self, result: Any, depth: int = 0) -> None:
         """Mark the tensors of a result (a tensor, or tuples, lists and dicts of them) autograd produced."""
@@ -578,6 +574,18 @@ class _AutogradRecord:
         elif isinstance(result, dict):
             for item in result.values():
                 self.mark(item, depth + 1)
+
+
+def _same_values(a: Any, b: Any) -> bool:
+    """Two tensors with the same shape, dtype and bytes (torch's C methods: torch.equal may be rebound)."""
+    import torch
+
+    base = torch._C.TensorBase
+    if a.shape != b.shape or a.dtype != b.dtype or a.device != b.device or a.device.type == "meta":
+        return False
+    as_bytes = [bytes(memoryview(base.numpy(base.contiguous(base.cpu(base.detach(t)))).reshape(-1).view("uint8")))
+                for t in (a, b)]
+    return as_bytes[0] == as_bytes[1]
 
 
 def _mark_autograd(t: Any) -> None:

@@ -34,8 +34,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 
-from ..cells import (global_bindings, global_reads, grade_id, is_solution_cell, is_test_cell, released_source, role,
-                     strip_magics, top_level_reads)
+from ..cells import (global_bindings, global_reads, grade_id, is_solution_cell, is_test_cell, reads_before_binding,
+                     released_source, role, strip_magics, top_level_reads)
 from ..remote.bridge import digest
 from .isolation import IsolatedExecute, cell_label
 
@@ -113,9 +113,10 @@ def make_plan(cells: list[Any], reference: Mapping[str, str] | None = None) -> J
         if is_test_cell(cell):
             leading = False
             routes.append(JUDGE)
-            top, inner = global_reads(source)
-            own = _bindings(strip_magics(source))  # what the test binds itself is the test's
-            names = sorted(n for n in (top | inner | judge_reads) - own if _fetched(binders, n))
+            _, inner = global_reads(source)
+            own = _bindings(strip_magics(source))  # what the test binds itself is the test's, once bound
+            reads = reads_before_binding(source) | (inner - own) | judge_reads
+            names = sorted(n for n in reads if _fetched(binders, n))
             plan.fetch[digest(source)] = names
             plan.fetch[digest(released_source(source))] = names
             plan.forbidden += [n for n in forbidden_names(source) if n not in plan.forbidden]

@@ -645,6 +645,8 @@ def install(forbidden: list[str] | None = None, namespace: dict[str, Any] | None
     from ..checks import _install_autograd_recorder
 
     _install_autograd_recorder()  # before the student's cells: an alias they take is the recording one
+    if "torch" in sys.modules:
+        wire.tensor_methods(sys.modules["torch"])  # torch's C methods, before the student's cells can rebind any
     if namespace is None:
         from IPython import get_ipython
 

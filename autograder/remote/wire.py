@@ -78,10 +78,40 @@ def _torch() -> Any:
     return sys.modules.get("torch")
 
 
+# NumPy's functions as this module found them: the agent imports it before any student cell runs, so
+# that a notebook that rebinds np.save or np.ascontiguousarray (or torch.Tensor.numpy, see
+# TensorMethods) spoils nothing but its own values' behaviour, not how they are sent.
+_COPY, _TOBYTES = np.ndarray.copy, np.ndarray.tobytes
+
+
 def npy_bytes(array: np.ndarray) -> bytes:
-    out = io.BytesIO()
-    np.save(out, array, allow_pickle=False)
-    return out.getvalue()
+    """An array in NumPy's .npy format (version 1.0), written with C methods only."""
+    if not array.flags.c_contiguous:
+        array = _COPY(array, order="C")
+    header = "{'descr': %r, 'fortran_order': False, 'shape': %r, }" % (array.dtype.str, tuple(array.shape))
+    header += " " * (63 - (10 + len(header)) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode("latin1") + _TOBYTES(array)
+
+
+class TensorMethods:
+    """torch's C methods of tensors (TensorBase), taken once: torch.Tensor's Python-level attributes can be rebound."""
+
+    def __init__(self, torch: Any) -> None:
+        base = torch._C.TensorBase
+        self.detach, self.cpu, self.numpy, self.float = base.detach, base.cpu, base.numpy, base.float
+        self.resolve_conj, self.resolve_neg = base.resolve_conj, base.resolve_neg
+        self.requires_grad, self.grad, self.is_leaf = (base.requires_grad.__get__, base.grad.__get__,
+                                                       base.is_leaf.__get__)
+
+
+_TENSOR_METHODS: TensorMethods | None = None
+
+
+def tensor_methods(torch: Any) -> TensorMethods:
+    global _TENSOR_METHODS
+    if _TENSOR_METHODS is None:
+        _TENSOR_METHODS = TensorMethods(torch)
+    return _TENSOR_METHODS
 
 
 def read_npy(data: Any) -> np.ndarray:
@@ -216,18 +246,19 @@ class Encoder:
         return None
 
     def tensor_state(self, torch: Any, x: Any, depth: int) -> dict[str, Any]:
-        t = torch.Tensor.detach(x)
+        m = tensor_methods(torch)
+        t = m.detach(x)
         if t.layout != torch.strided or t.is_quantized:
             raise NotAValue("a sparse or quantized tensor")
         dtype = str(t.dtype).replace("torch.", "")
         if dtype not in TORCH_DTYPES:
             raise NotAValue(f"a tensor of dtype {dtype}")
-        state: dict[str, Any] = {"dtype": dtype, "shape": list(t.shape), "rg": bool(x.requires_grad),
+        state: dict[str, Any] = {"dtype": dtype, "shape": list(t.shape), "rg": bool(m.requires_grad(x)),
                                  "param": isinstance(x, torch.nn.Parameter), "dev": t.device.type}
         if t.device.type != "meta":
-            t = t.cpu().resolve_conj().resolve_neg()
-            state["buf"] = self.buffer(npy_bytes((t.float() if dtype == "bfloat16" else t).numpy()))
-        grad = x.grad if x.is_leaf else None
+            t = m.resolve_neg(m.resolve_conj(m.cpu(t)))
+            state["buf"] = self.buffer(npy_bytes(m.numpy(m.float(t) if dtype == "bfloat16" else t)))
+        grad = m.grad(x) if m.is_leaf(x) else None
         state["grad"] = None if grad is None else self.encode(grad, depth + 1)
         return state
 
