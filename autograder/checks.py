@@ -478,7 +478,7 @@ def call(func: Callable, *args: Any, name: str | None = None, **kwargs: Any) -> 
             return func(*args, **kwargs)
         with _AutogradRecord() as record:
             result = func(*args, **kwargs)
-        record.mark(result)
+        record.remember()
         return result
     except CheckFailed:
         raise
@@ -497,7 +497,8 @@ def call(func: Callable, *args: Any, name: str | None = None, **kwargs: Any) -> 
 # ----------------------------------------------------------------------------- gradients from autograd
 
 _RECORDS: list["_AutogradRecord"] = []  # the records open now
-_FROM_AUTOGRAD: dict[int, Any] = {}  # id(tensor) -> weak reference: gradients autograd produced in a call
+_AUTOGRAD_NUMBERS: Any = None  # the numbers of the gradients autograd produced in the last call that produced any
+MAX_AUTOGRAD_NUMBERS = 1_000_000
 
 
 def _leaf_tensors(outputs: Any, inputs: Any) -> list[Any]:
@@ -559,52 +560,45 @@ class _AutogradRecord:
     def __exit__(self, *exc: object) -> None:
         _RECORDS.remove(self)
 
-    def produced(self, t: Any) -> bool:
-        return _is_tensor(t) and any(t is g or _same_values(t, g) for g in self.grads)
+    def numbers(self) -> np.ndarray | None:
+        """Every number of the gradients produced (float64, flat), or None when there were none."""
+        import torch
 
-    def mark(self, result: Any, depth: int = 0) -> None:
-        """Mark the tensors of a result (a tensor, or tuples, lists and dicts of them) autograd produced."""
-        if not self.grads or depth > 3:
-            return
-        if _is_tensor(result) and self.produced(result):
-            _mark_autograd(result)
-        elif isinstance(result, (tuple, list)):
-            for item in result:
-                self.mark(item, depth + 1)
-        elif isinstance(result, dict):
-            for item in result.values():
-                self.mark(item, depth + 1)
+        base = torch._C.TensorBase  # torch's C methods: a notebook may have rebound Tensor's Python ones
+        arrays = [base.numpy(base.double(base.cpu(base.detach(g)))).reshape(-1) for g in self.grads
+                  if g.device.type != "meta"]
+        numbers = np.concatenate(arrays)[:MAX_AUTOGRAD_NUMBERS] if arrays else np.zeros(0)
+        return numbers if numbers.size else None
+
+    def remember(self) -> None:
+        _remember_autograd(self.numbers())
 
 
-def _same_values(a: Any, b: Any) -> bool:
-    """Two tensors with the same shape, dtype and bytes (torch's C methods: torch.equal may be rebound)."""
-    import torch
-
-    base = torch._C.TensorBase
-    if a.shape != b.shape or a.dtype != b.dtype or a.device != b.device or a.device.type == "meta":
-        return False
-    as_bytes = [bytes(memoryview(base.numpy(base.contiguous(base.cpu(base.detach(t)))).reshape(-1).view("uint8")))
-                for t in (a, b)]
-    return as_bytes[0] == as_bytes[1]
-
-
-def _mark_autograd(t: Any) -> None:
-    key = id(t)
-    _FROM_AUTOGRAD[key] = weakref.ref(t, lambda _, key=key: _FROM_AUTOGRAD.pop(key, None))
+def _remember_autograd(numbers: Any) -> None:
+    """The numbers of the gradients autograd produced in a call (grading: as the student's kernel says)."""
+    global _AUTOGRAD_NUMBERS
+    if isinstance(numbers, np.ndarray) and numbers.size:
+        _AUTOGRAD_NUMBERS = numbers.astype(np.float64).reshape(-1)
 
 
 def assert_from_autograd(value: Any, *, name: str) -> None:
-    """Fail unless ``value`` is a gradient that autograd computed while the student's function ran.
+    """Fail unless ``value`` holds gradients autograd computed while the student's function ran.
 
-    Call the function with :func:`call` first; a value the function computed with a formula (even
-    beside a backward pass that computes something else) fails, whatever its numbers.
+    Call the function with :func:`call` first. ``value`` (a tensor, an array, a number) passes when each
+    of its numbers is one autograd produced during that call (a ``.grad``, an element of one, its
+    ``.item()``); a value computed with a formula fails, even beside a backward pass that computes
+    something else.
     """
     if value is None:
         raise CheckFailed(f"{name}: got None (read .grad after calling backward())")
-    if not _is_tensor(value):
-        raise CheckFailed(f"{name}: expected the tensor autograd computed (a .grad), got {_describe(value)}")
-    ref = _FROM_AUTOGRAD.get(id(value))
-    if ref is None or ref() is not value:
+    try:
+        numbers = _to_numpy(value, name).astype(np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise CheckFailed(f"{name}: expected the gradient autograd computed, got {_describe(value)}") from None
+    produced = _AUTOGRAD_NUMBERS
+    found = produced is not None and numbers.size > 0 and bool(np.isclose(
+        numbers[:, None], produced[None, :], rtol=1e-6, atol=1e-12, equal_nan=True).any(axis=1).all())
+    if not found:
         raise CheckFailed(f"{name}: not a gradient computed by autograd while your function ran: make the "
                           "inputs require gradients and call backward() on the result, instead of a formula")
 

@@ -55,6 +55,9 @@ def norm_by_getattr(x): return getattr(torch, "no" + "rm")(x)
 def norm_by_importlib(x): return importlib.import_module("tor" + "ch").norm(x)
 def grads(v):
     a = v.detach().clone().requires_grad_(True); (a ** 2).sum().backward(); return a.grad
+def grad_items(v):
+    a = v.detach().clone().requires_grad_(True); torch.autograd.grad((a ** 2).sum(), a)[0]
+    g, = torch.autograd.grad((a ** 2).sum(), a); return g[0].item(), g[1]
 def formula(v):
     a = v.detach().clone().requires_grad_(True); (a * 0).sum().backward(); return 2 * v
 def uses(fn, x): return fn(x)
@@ -155,6 +158,9 @@ def test_forbidden_functions_are_recorded_however_reached(remote):
 
 def test_gradients_count_only_when_autograd_produced_them(remote):
     checks.assert_from_autograd(checks.call(student(remote, "grads"), torch.tensor([1.0, 2.0])), name="g")
+    first, second = checks.call(student(remote, "grad_items"), torch.tensor([1.0, 2.0]))  # an item, an element
+    checks.assert_from_autograd(first, name="g[0]")
+    checks.assert_from_autograd(second, name="g[1]")
     with pytest.raises(checks.CheckFailed, match="not a gradient computed by autograd"):
         checks.assert_from_autograd(checks.call(student(remote, "formula"), torch.tensor([1.0, 2.0])), name="g")
 

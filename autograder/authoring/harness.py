@@ -175,13 +175,17 @@ class JudgedSession(KernelSession):
 
     def __init__(self, nb: nbformat.NotebookNode, workdir: Path, timeout: int = CELL_TIMEOUT,
                  reference: dict[str, str] | None = None):
+        from jupyter_core.utils import run_sync
+
         from ..grading.judge import JudgeClient, Router, make_plan
 
         super().__init__(nb, workdir, timeout)
         reference = reference or {grade_id(c): c.source for c in nb.cells if is_solution_cell(c)}
         self.judge = JudgeClient(copy.deepcopy(nb), timeout=timeout, kernel_name="python3", allow_errors=True,
                                  interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}})
-        self.router = Router(make_plan(nb.cells, reference), self._in_student, self._in_judge, self._connect)
+        self.router = Router(make_plan(nb.cells, reference), self._in_student, self._in_judge, self._connect,
+                             lambda cell: self.judge.kc.execute(cell.source, store_history=False),
+                             lambda msg_id, cell: run_sync(self.judge.async_wait_for_reply)(msg_id, cell))
         self._judge_context = None
 
     def __enter__(self) -> "JudgedSession":

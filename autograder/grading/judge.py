@@ -212,34 +212,53 @@ class Router:
 
     ``student(cell, index)`` and ``judge(cell, index)`` execute a cell in one kernel; ``connect()``
     installs the agent in the student's kernel and connects the judge to it, before the first cell
-    that is not a leading locked cell.
+    that is not a leading locked cell. Those leading cells (the setup, the imports) run in the
+    judge in the background (``judge_start(cell)`` sends them, ``judge_finish(msg_id, cell)`` waits
+    for a reply) while the student's kernel runs them: importing torch twice costs no more time.
     """
 
-    def __init__(self, plan: JudgePlan, student: Any, judge: Any, connect: Any) -> None:
+    def __init__(self, plan: JudgePlan, student: Any, judge: Any, connect: Any,
+                 judge_start: Any = None, judge_finish: Any = None) -> None:
         self.plan, self.student, self.judge, self.connect = plan, student, judge, connect
+        self.judge_start, self.judge_finish = judge_start, judge_finish
         self.connected = False
+        self.pending: list[tuple[Any, NotebookNode, int]] = []
         self.events: list[str] = []
 
     def run(self, cell: NotebookNode, index: int) -> Any:
         code = cell.get("cell_type") == "code"
         route = self.plan.route(index) if code else STUDENT
         if code and route != BOTH and not self.connected:
+            self.finish_pending()
             self.connect()
             self.connected = True
         if route == STUDENT:
             return self.student(cell, index)
         if route == BOTH:  # given code: each kernel its own copy; the notebook shows the student's run
+            if not self.connected and self.judge_start is not None:
+                self.pending.append((self.judge_start(cell), cell, index))
+                return self.student(cell, index)
             copied = copy.deepcopy(cell)
             self.judge(copied, index)
             failed = [o for o in copied.get("outputs", []) if o.output_type == "error"]
             if failed:
-                self.events.append(f"the judge could not run {cell_label(cell, index)}: "
-                                   f"{failed[0].ename}: {failed[0].get('evalue', '')}"[:300])
+                self._judge_failed(cell, index, failed[0].ename, failed[0].get("evalue", ""))
             return self.student(cell, index)
         result = self.judge(cell, index)
         # A test cell displays no value: nbgrader would read one as a partial score.
         cell.outputs = [o for o in cell.get("outputs", []) if o.output_type != "execute_result"]
         return result
+
+    def finish_pending(self) -> None:
+        """Wait for the judge's background cells; say which failed."""
+        pending, self.pending = self.pending, []
+        for msg_id, cell, index in pending:
+            content = ((self.judge_finish(msg_id, cell) or {}).get("content") or {})
+            if content.get("status") != "ok":
+                self._judge_failed(cell, index, content.get("ename", "no reply"), content.get("evalue", ""))
+
+    def _judge_failed(self, cell: NotebookNode, index: int, ename: str, evalue: str) -> None:
+        self.events.append(f"the judge could not run {cell_label(cell, index)}: {ename}: {evalue}"[:300])
 
 
 class JudgeClient(InterruptsStudent, NotebookClient):
@@ -280,7 +299,8 @@ class JudgedExecute(IsolatedExecute):
         path = self.judge_path or resources.get("metadata", {}).get("path")
         self.judge = JudgeExecute(config=self.config, memory_mb=self.memory_mb, threads=self.threads)
         NotebookClient.__init__(self.judge, nb, resources={"metadata": {"path": path}})
-        self.router = Router(make_plan(nb.cells, reference), self._in_student, self._in_judge, self._connect)
+        self.router = Router(make_plan(nb.cells, reference), self._in_student, self._in_judge, self._connect,
+                             self._judge_start, self._judge_finish)
         self.judge.km = self.judge.create_kernel_manager()
         self.judge.start_new_kernel(**self.judge._launch_options())  # starts while the student's kernel starts
         try:
@@ -293,6 +313,13 @@ class JudgedExecute(IsolatedExecute):
         if self.judge.kc is None:
             self.judge.start_new_kernel_client()
         self.judge.student_km = self.km
+
+    def _judge_start(self, cell: NotebookNode) -> str:
+        self._judge_ready()
+        return self.judge.kc.execute(cell.source, store_history=False)
+
+    def _judge_finish(self, msg_id: str, cell: NotebookNode) -> Any:
+        return run_sync(self.judge.async_wait_for_reply)(msg_id, cell)
 
     def _connect(self) -> None:
         self._judge_ready()

@@ -366,6 +366,8 @@ class Agent:
             answer["pull"] = [[link, encoder.encode_link_state(obj)] for link, obj in list(self.links.items())
                               if fingerprint(obj) != self.prints.get(link)]
             answer["globals"] = encoder.encode_plain(self._changed_globals())
+            if "autograd" in answer:
+                answer["autograd"] = encoder.encode_plain(answer["autograd"])
         except BaseException as error:  # noqa: B036 - an interrupt or the student's sys.exit() is an answer too
             encoder = _Encoder(self)
             answer = {"id": data.get("id"), "ok": False, "error": describe_error(error, None)}
@@ -391,6 +393,9 @@ class Agent:
                 answer["error"] = describe_error(error, fn)
                 value = None
         answer["used"] = sorted(self.rules.used)
+        numbers = self.record.numbers() if self.record.grads else None
+        if numbers is not None:
+            answer["autograd"] = numbers  # encoded with the answer (values only)
         return value
 
     def _apply_push(self, link: int, value: Any) -> None:
@@ -557,11 +562,6 @@ class _Encoder(wire.Encoder):
         self.agent.prints.pop(self.agent.link_ids.get(id(x)), None)  # not "as it is": send it whole
         return self.encode(x)
 
-    def tensor_state(self, torch: Any, x: Any, depth: int) -> dict[str, Any]:
-        state = super().tensor_state(torch, x, depth)
-        if self.agent.record is not None and self.agent.record.produced(x):
-            state["autograd"] = True
-        return state
 
 
 def function_containers(fn: types.FunctionType) -> list[tuple[Any, Any]]:
