@@ -268,9 +268,22 @@ class JudgeClient(InterruptsStudent, NotebookClient):
 # ----------------------------------------------------------------------------- the engine's executor
 
 STUCK_AFTER = 10.0  # seconds a student's kernel has, after a test cell's timeout, to answer again
+LOCKED_CELL_TIMEOUT = 120  # seconds for a locked cell (the course's code, not the student's: the imports...)
 
 
-class JudgeExecute(InterruptsStudent, IsolatedExecute):
+class LockedCellsTakeTheirTime:
+    """The per-cell timeout stops the student's code; a locked cell (the imports, given data) is the
+    course's own and gets at least LOCKED_CELL_TIMEOUT: two kernels importing torch at once on a
+    busy machine must not lose a submission its points."""
+
+    def _get_timeout(self, cell: NotebookNode | None) -> int | None:
+        timeout = super()._get_timeout(cell)  # type: ignore[misc]
+        if cell is not None and role(cell) == "readonly" and timeout is not None:
+            return max(timeout, LOCKED_CELL_TIMEOUT)
+        return timeout
+
+
+class JudgeExecute(LockedCellsTakeTheirTime, InterruptsStudent, IsolatedExecute):
     """The judge kernel's side: nbgrader's Execute on a trusted kernel that runs no student code.
 
     It is started like the student's kernel (isolation.py: the same launch options, memory cap and
@@ -282,7 +295,7 @@ class JudgeExecute(InterruptsStudent, IsolatedExecute):
         self.sandboxed = False
 
 
-class JudgedExecute(IsolatedExecute):
+class JudgedExecute(LockedCellsTakeTheirTime, IsolatedExecute):
     """nbgrader's Execute with test cells run by a judge kernel, locked cells in both kernels."""
 
     def __init__(self, judge_path: str | None = None, **kwargs: Any) -> None:
