@@ -497,7 +497,7 @@ def call(func: Callable, *args: Any, name: str | None = None, **kwargs: Any) -> 
 # ----------------------------------------------------------------------------- gradients from autograd
 
 _RECORDS: list["_AutogradRecord"] = []  # the records open now
-_AUTOGRAD_NUMBERS: Any = None  # the numbers of the gradients autograd produced in the last call that produced any
+_AUTOGRAD_NUMBERS: Any = None  # the numbers of the gradients autograd produced in the last call of student code
 MAX_AUTOGRAD_NUMBERS = 1_000_000
 
 
@@ -575,10 +575,10 @@ class _AutogradRecord:
 
 
 def _remember_autograd(numbers: Any) -> None:
-    """The numbers of the gradients autograd produced in a call (grading: as the student's kernel says)."""
+    """The numbers of the gradients autograd produced in the last call (grading: as the student's kernel says)."""
     global _AUTOGRAD_NUMBERS
-    if isinstance(numbers, np.ndarray) and numbers.size:
-        _AUTOGRAD_NUMBERS = numbers.astype(np.float64).reshape(-1)
+    ok = isinstance(numbers, np.ndarray) and numbers.size
+    _AUTOGRAD_NUMBERS = numbers.astype(np.float64).reshape(-1) if ok else None
 
 
 def assert_from_autograd(value: Any, *, name: str) -> None:

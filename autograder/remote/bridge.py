@@ -540,9 +540,9 @@ class Bridge:
         JudgePickler(out, self).dump(body)
         self.share(new)
         answer, buffers = self.transport.request({"op": op, "id": next(self.ids)}, [out.getvalue()], self)
-        return self._read(answer, buffers)
+        return self._read(answer, buffers, op == "apply" and self.is_handle(body.get("fn")))
 
-    def _read(self, answer: Any, buffers: list[Any]) -> dict[str, Any]:
+    def _read(self, answer: Any, buffers: list[Any], calls_student: bool = False) -> dict[str, Any]:
         if type(answer) is not dict:
             raise wire.WireError("not an answer")
         for key, desc in (answer.get("classes") or {}).items():
@@ -562,10 +562,10 @@ class Bridge:
         if answer.get("globals") is not None:
             set_judge_globals(decoder.decode(answer["globals"]))
             self.globals_seen = agent.current_globals()
-        if answer.get("autograd") is not None:
+        if calls_student:  # a call of the student's code: what autograd produced in it (getattr and the like: nothing)
             from .. import checks
 
-            checks._remember_autograd(decoder.decode(answer["autograd"]))
+            checks._remember_autograd(decoder.decode(answer["autograd"]) if answer.get("autograd") is not None else None)
         if type(answer.get("fkey")) is int:
             self.used.setdefault(answer["fkey"], set()).update(str(n) for n in answer.get("used") or [])
         if not result["ok"]:
