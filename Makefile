@@ -31,7 +31,9 @@ bench: $(STAMP) bench-grading
 	$(PY) benchmarks/lab03_part1_mlp.py
 	$(PY) benchmarks/lab03_part2_layers.py
 	$(PY) benchmarks/lab04_conv.py
+	$(PY) benchmarks/lab05_cnn.py
 	$(PY) benchmarks/lab06_memory.py
+	$(PY) benchmarks/notebook_cost.py lab07_pretrained_models
 
 clean:
 	rm -rf build gradebook.db submitted autograded feedback exports reports marking

@@ -48,6 +48,7 @@ __all__ = [
     "hash_value",
     "assert_hashed",
     "note_hidden_tests",
+    "fixed_parameters",
     "assert_from_autograd",
 ]
 
@@ -56,6 +57,15 @@ SMALL_INPUT = 36  # inputs with at most this many elements are shown in a failur
 
 class CheckFailed(AssertionError):
     """A student's answer did not pass a check; the message says why."""
+
+    def _render_traceback_(self) -> list[str]:
+        """How IPython shows it: the message alone, no traceback (a test's traceback helps nobody).
+
+        The name stands on a line of its own, so that the message's first line (kept under 80
+        characters) reaches nbgrader's Validate whole: Validate indents every line by 4 and cuts it
+        after 87 characters, which "CheckFailed: " in front would exceed.
+        """
+        return ["\x1b[0;31mCheckFailed\x1b[0m:", *str(self).splitlines()]
 
 
 _bridge: Any = None  # grading: the judge's way to the student's kernel (autograder/remote/bridge.py)
@@ -232,13 +242,14 @@ def assert_close(actual: Any, expected: Any, *, name: str, rtol: float = 1e-5, a
         abs_err = np.abs(act_f - exp_f)
         rel_err = abs_err / np.maximum(np.abs(exp_f), 1e-12)
     finite = np.isfinite(abs_err)
-    where = f" at index {first}" if exp.ndim else ""
-    lines = [f"{name}: values differ from the reference{where}: expected {e0:.6g}, got {a0:.6g}"]
+    where = f" at {first}" if exp.ndim else ""
+    # The first line is what nbgrader's Validate shows whole (it cuts lines at ~87 characters): keep it short.
+    lines = [f"{name}{where}: expected {e0:.6g}, got {a0:.6g}"]
     if not np.isfinite(act_f).all() and np.isfinite(exp_f).all():
         idx = tuple(int(i) for i in np.argwhere(~np.isfinite(act_f))[0])
         lines.append(f"  the answer contains nan/inf (first at index {idx}), the reference does not: "
                      "an overflow? (large inputs need a numerically stable formula)")
-    lines.append(f"  {len(bad)} of {exp.size} elements differ; "
+    lines.append(f"  {len(bad)} of {exp.size} elements differ from the reference; "
                  f"max abs error {np.max(abs_err[finite]) if finite.any() else float('inf'):.3g}, "
                  f"max rel error {np.max(rel_err[finite]) if finite.any() else float('inf'):.3g} "
                  f"(tolerance: rtol={rtol:g}, atol={atol:g})")
@@ -590,17 +601,17 @@ def assert_from_autograd(value: Any, *, name: str) -> None:
     something else.
     """
     if value is None:
-        raise CheckFailed(f"{name}: got None (read .grad after calling backward())")
+        raise CheckFailed(f"{name} is None\n  read .grad after calling backward()")
     try:
         numbers = _to_numpy(value, name).astype(np.float64).reshape(-1)
     except (TypeError, ValueError):
-        raise CheckFailed(f"{name}: expected the gradient autograd computed, got {_describe(value)}") from None
+        raise CheckFailed(f"{name} is not a gradient\n  expected the gradient autograd computed, got {_describe(value)}") from None
     produced = _AUTOGRAD_NUMBERS
     found = produced is not None and numbers.size > 0 and bool(np.isclose(
         numbers[:, None], produced[None, :], rtol=1e-6, atol=1e-12, equal_nan=True).any(axis=1).all())
     if not found:
-        raise CheckFailed(f"{name}: not a gradient computed by autograd while your function ran: make the "
-                          "inputs require gradients and call backward() on the result, instead of a formula")
+        raise CheckFailed(f"{name} did not come from autograd\n  let autograd find it: inputs that require gradients, "
+                          "then backward() on the result, not a formula")
 
 
 def _notebook_namespace(depth: int = 2) -> dict[str, Any]:
@@ -694,6 +705,7 @@ def _axes_summary(ax: Any) -> dict[str, Any]:
         "patches": patches, "texts": [t.get_text() for t in ax.texts],
         "legend": [t.get_text() for t in legend.get_texts()] if legend is not None else [],
         "visible_axis": bool(ax.axison),
+        "position": tuple(round(float(v), 3) for v in ax.get_position(original=True).bounds),
     }
 
 
@@ -701,8 +713,9 @@ def figure_summary(fig: Any = None) -> dict[str, Any]:
     """A plain description of a matplotlib figure (the current one by default), for figure tests.
 
     ``{"suptitle": str, "axes": [{"title", "xlabel", "ylabel", "xscale", "yscale", "lines",
-    "images", "collections", "patches": {type name: count}, "texts", "legend", "visible_axis"}]}``,
-    the axes in the order they were added. Tests read figures only through this, never
+    "images", "collections", "patches": {type name: count}, "texts", "legend", "visible_axis",
+    "position": (left, bottom, width, height) in figure fractions}]}``, the axes in the order they
+    were added (axes in one column of a grid share their left edge). Tests read figures only through this, never
     through ``plt`` directly (the student's figure may live in another process while grading).
     """
     if _bridge is not None:  # grading: the student's figures are in the student's kernel
@@ -758,3 +771,35 @@ def assert_hashed(actual: Any, digest: str, *, name: str, decimals: int = 4) -> 
 def note_hidden_tests() -> None:
     """Print the line a test cell shows when its checks run only at grading."""
     print("More tests run in this cell when your work is graded.")
+
+
+# ----------------------------------------------------------------------------- models with known weights
+
+
+def fixed_parameters(model: Any) -> Any:
+    """Give every floating parameter and buffer of a torch module values fixed by its shape and kind.
+
+    The values depend only on the tensor's shape and the last part of its name ("weight", "bias",
+    "running_mean", "running_var"), never on the module's attribute names or the order its layers
+    were created in, so two correct models of one architecture compute the same function: a visible
+    test can compare a hash of the output (``assert_hashed``) without showing the computation.
+    Weights are scaled by 1/sqrt(fan-in) to keep activations of order 1; running variances are
+    positive. Goes through ``state_dict``/``load_state_dict`` only; returns the model.
+    """
+    import torch
+
+    fixed = {}
+    for key, value in model.state_dict().items():
+        if not torch.is_tensor(value) or not value.is_floating_point():
+            fixed[key] = value
+            continue
+        kind = key.rsplit(".", 1)[-1]
+        seed = int(hashlib.sha256(f"{kind}{tuple(value.shape)}".encode()).hexdigest()[:8], 16)
+        values = torch.randn(tuple(value.shape), generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+        if value.dim() > 1:
+            values /= float(value[0].numel()) ** 0.5
+        if kind == "running_var":
+            values = values.abs() + 0.5
+        fixed[key] = values.to(value.dtype)
+    model.load_state_dict(fixed)
+    return model

@@ -30,9 +30,11 @@ COMMANDS = {
                         "a lab's self-test as a table: source, release, each mutant and alternative"),
     "release": Command("autograder.authoring.build", "build every lab and record it in the gradebook (the term's start)",
                        gradebook=True),
-    "collect": Command("autograder.grading.collect",
+    "publish": Command("autograder.authoring.publish",
+                       "write the student-facing tree (release/, the package, a README with Colab badges) into DEST"),
+    "collect": Command("autograder.grader.collect",
                        "import submissions (folder or .zip, named by student id) into submitted/"),
-    "grade": Command("autograder.grading.engine", "autograde every submission of a lab, N at a time (nbgrader)",
+    "grade": Command("autograder.grader.engine", "autograde every submission of a lab, N at a time (nbgrader)",
                      gradebook=True),
     "mark": Command("autograder.marking.mark", "grade the written answers, one question across the class "
                     "(a local page, or --export/--import a CSV)", gradebook=True),

@@ -133,6 +133,120 @@ def course_settings(root: Path | None = None) -> dict[str, Any]:
     return tomllib.loads(path.read_text())["course"] if path.exists() else {}
 
 
+# ----------------------------------------------------------------------------- the public side
+
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+# A moving branch is never a pin; a version tag (v1.2, 0.3.0rc1) or a commit hash is.
+PINNED_REF = re.compile(r"^(v?\d+(\.\d+)*([.\-+]?[0-9A-Za-z]+)*|[0-9a-f]{7,40})$")
+
+
+@dataclass(frozen=True)
+class StudentPackage:
+    """What the first cell of every notebook installs where it is missing: a pinned pip requirement."""
+
+    requirement: str  # e.g. "nn-course-autograder @ git+https://github.com/OWNER/NAME@v0.1.0"
+    distribution: str  # the project name in pyproject.toml (not the import name: PyPI has an `autograder`)
+    version: str  # autograder.__version__ (= pyproject.toml's): the notebooks check it is the one installed
+
+
+@dataclass(frozen=True)
+class CourseSettings:
+    """course.toml: the course's title, its public repository, the students' package and how to hand in."""
+
+    title: str
+    owner: str  # the public repository students open the labs from (`autograder publish` writes its content)
+    name: str
+    ref: str  # the branch or tag the "Open in Colab" links open
+    package: StudentPackage
+    submit_where: str  # "the lab's assignment on the course page, before its deadline"
+    file_name: str  # how a handed-in notebook is named: "{notebook}.ipynb" ({lab}, {student_id} allowed)
+
+    def colab_url(self, lab: str, notebook: str) -> str:
+        return (f"https://colab.research.google.com/github/{self.owner}/{self.name}/blob/{self.ref}/"
+                f"release/{lab}/{notebook}.ipynb")
+
+    def badge(self, lab: str, notebook: str) -> str:
+        """The "Open in Colab" badge of a released notebook, as markdown."""
+        return f"[![Open In Colab]({COLAB_BADGE})]({self.colab_url(lab, notebook)})"
+
+    def hand_in_file(self, lab: str, notebook: str) -> str:
+        """The name a student hands a notebook in under (a student id shown as a placeholder)."""
+        return self.file_name.format(lab=lab, notebook=notebook, student_id="<your student id>")
+
+
+def check_pinned(requirement: str, distribution: str, version: str) -> None:
+    """CourseError unless ``requirement`` installs ``distribution`` at ``version`` from a fixed place.
+
+    A git URL must end in @<tag or commit> (a version tag must be the version itself), a wheel URL
+    must name the version, an index requirement must say ==version: never a moving branch, so that
+    a change to the checks cannot reach students in the middle of a lab.
+    """
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    try:
+        req = Requirement(requirement)
+    except InvalidRequirement as error:
+        raise CourseError(f"course.toml: package = {requirement!r} is not a pip requirement: {error}") from None
+    where = f"course.toml: package = {requirement!r}"
+    if canonicalize_name(req.name) != canonicalize_name(distribution):
+        raise CourseError(f"{where} names {req.name!r}, but the course package is {distribution!r}")
+    if req.url and req.url.startswith("git+"):
+        path = req.url.split("://", 1)[-1]
+        ref = path.rsplit("@", 1)[1].split("#")[0] if "@" in path.split("/", 1)[-1] else ""
+        if not ref or not PINNED_REF.match(ref):
+            raise CourseError(f"{where} must be pinned to a tag or a commit, e.g. ...@v{version} "
+                              f"(got {ref or 'no ref'!r}: a branch moves under the students)")
+        if not re.fullmatch(r"[0-9a-f]{7,40}", ref) and ref.lstrip("v") != version:
+            raise CourseError(f"{where}: the tag {ref!r} is not the package's version {version} "
+                              f"(autograder.__version__): tag the public repository v{version} when you publish")
+    elif req.url:
+        wheel = req.url.rsplit("/", 1)[-1]
+        if f"-{version}-" not in wheel and f"-{version}." not in wheel:
+            raise CourseError(f"{where}: the file {wheel!r} is not version {version} of the package")
+    elif str(req.specifier) != f"=={version}":
+        raise CourseError(f"{where} must pin the version: {distribution}=={version}")
+
+
+def student_package_metadata() -> tuple[str, str]:
+    """(distribution, version) of this package: what every notebook checks is installed."""
+    from . import DISTRIBUTION, __version__
+
+    return DISTRIBUTION, __version__
+
+
+def settings(root: Path | None = None) -> CourseSettings:
+    """course.toml, checked: a CourseError says what is missing or not pinned.
+
+    A scratch course folder without course.toml (a test's, the demo's) gets placeholders: a public
+    repository OWNER/REPOSITORY and the package pinned to this version on the package index.
+    """
+    root = Path(root or repo_root())
+    distribution, version = student_package_metadata()
+    if not (root / "course.toml").exists():
+        course = {"public": {"owner": "OWNER", "name": "REPOSITORY", "ref": "main"},
+                  "package": f"{distribution}=={version}"}
+    else:
+        course = course_settings(root)
+    public = course.get("public", {})
+    submission = course.get("submission", {})
+    missing = [key for key in ("owner", "name", "ref") if not public.get(key)]
+    if missing:
+        raise CourseError(f"course.toml: [course.public] needs {missing} (the repository students open labs from)")
+    if "package" not in course:
+        raise CourseError("course.toml: [course] needs package = \"<pip requirement>\" (what notebooks install)")
+    package = StudentPackage(course["package"], distribution, version)
+    check_pinned(package.requirement, package.distribution, package.version)
+    file_name = submission.get("file_name", "{notebook}.ipynb")
+    if "{notebook}" not in file_name or not file_name.endswith(".ipynb"):
+        raise CourseError(f"course.toml: submission file_name = {file_name!r} must contain {{notebook}} "
+                          "and end in .ipynb")
+    return CourseSettings(title=course.get("title", COURSE_ID), owner=public["owner"], name=public["name"],
+                          ref=public["ref"], package=package,
+                          submit_where=submission.get("where", "the lab's assignment on the course page"),
+                          file_name=file_name)
+
+
 # ----------------------------------------------------------------------------- folders
 
 
@@ -211,7 +325,7 @@ def configure(c: Any, root: Path | None = None, db_url: str | None = None) -> An
     ``nbgrader_config.py`` calls this, so plain ``nbgrader`` commands in the course folder use the
     same settings as ``autograder``: among them, autograde runs each lab with its own timeout.
     """
-    from .grading.pipeline import nbgrader_autograde_preprocessors
+    from .grader.pipeline import nbgrader_autograde_preprocessors
 
     root = Path(root or repo_root())
     c.CourseDirectory.course_id = COURSE_ID

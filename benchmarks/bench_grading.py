@@ -1,19 +1,25 @@
-"""Grading throughput: sequential `nbgrader autograde` vs `autograder grade --workers 2`, and the floor.
+"""Grading throughput: sequential `nbgrader autograde` vs `autograder grade --workers 2`, the floor,
+and the costs of the sandbox and of the judge.
 
 On the same submissions, in one run: Lab 1 and the slowest other lab in source/ (8
 submissions each: the reference answers, an empty release, and mutants from the lab's
 mutants.py). The commands run as the instructor runs them, one process for the whole
-batch, start-up included: `grade` as it is (the test cells in a judge kernel, a second kernel
-per notebook) and with `--no-judge` (one kernel, as plain nbgrader: what the judge costs). The
+batch, start-up included, in turn, ``--repeats`` times each (the figures are medians):
+`nbgrader autograde`, `autograder grade --workers 2` as it is (the student's kernel in its
+sandbox, the test cells in a judge kernel beside it), the same with `--no-sandbox`, and with
+`--no-judge` (one sandboxed kernel per notebook, as plain nbgrader: what the judge costs). The
 floor is one kernel start plus one execution of the reference source notebooks, in-process:
 what grading one submission in one kernel cannot go below.
-Prints a table; asserts nothing.  Usage: python benchmarks/bench_grading.py [--per-lab 8]
+Last, the sandbox's fixed cost alone: one kernel started, one cell run and the kernel stopped,
+with and without the sandbox, ``--kernel-starts`` times each. Prints tables; asserts nothing.
+Usage: python benchmarks/bench_grading.py [--per-lab 8] [--repeats 3] [--lab LAB]
 """
 from __future__ import annotations
 
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,26 +91,59 @@ def timed(command: list[str], cwd: Path) -> float:
     return seconds
 
 
-def measure(lab: str, count: int, floor: float) -> dict[str, float]:
+def measure(lab: str, count: int, floor: float, repeats: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         course = Path(tmp)
         make_class(course, lab, count)
-        sequential = timed([sys.executable, "-m", "nbgrader", "autograde", lab, "--force"], course)
+        nbgrader = [sys.executable, "-m", "nbgrader", "autograde", lab, "--force"]
         grade = [sys.executable, "-m", "autograder", "grade", lab, "--workers", "2", "--force", "--root", str(course)]
-        parallel = timed(grade, course)
-        one_kernel = timed([*grade, "--no-judge"], course)
-    return {"n": count, "nbgrader": sequential / count, "grade": parallel / count, "one": one_kernel / count,
-            "floor": floor}
+        runs: dict[str, list[float]] = {"nbgrader": [], "grade": [], "plain": [], "one": []}
+        commands = (("nbgrader", nbgrader), ("grade", grade), ("plain", [*grade, "--no-sandbox"]),
+                    ("one", [*grade, "--no-judge"]))
+        for _ in range(repeats):  # in turn, so that all of them see the same load
+            for name, command in commands:
+                runs[name].append(timed(command, course))
+    return {"n": count, "floor": floor, "repeats": repeats,
+            **{name: statistics.median(seconds) / count for name, seconds in runs.items()}}
 
 
 def table(rows: dict[str, dict[str, float]]) -> str:
     head = (f"{'lab':<28}{'subs':>5}{'nbgrader s/sub':>16}{'grade -w2 s/sub':>17}{'speed-up':>10}"
-            f"{'nbgrader /h':>13}{'grade /h':>10}{'no-judge s/sub':>16}{'judge cost':>12}{'floor s':>9}{'floor /h':>10}")
+            f"{'nbgrader /h':>13}{'grade /h':>10}{'floor s':>9}{'floor /h':>10}")
     lines = [head, "-" * len(head)]
     for lab, r in rows.items():
         lines.append(f"{lab:<28}{r['n']:>5}{r['nbgrader']:>16.2f}{r['grade']:>17.2f}"
                      f"{r['nbgrader'] / r['grade']:>9.2f}x{3600 / r['nbgrader']:>13.0f}{3600 / r['grade']:>10.0f}"
-                     f"{r['one']:>16.2f}{r['grade'] / r['one']:>11.2f}x{r['floor']:>9.2f}{3600 / r['floor']:>10.0f}")
+                     f"{r['floor']:>9.2f}{3600 / r['floor']:>10.0f}")
+    return "\n".join(lines)
+
+
+def kernel_start_seconds(repeats: int) -> dict[bool, float]:
+    """A grading kernel started, one cell (`import autograder`) run, the kernel stopped: the median
+    seconds with the sandbox (True) and without (False), measured in turn: the sandbox's fixed cost."""
+    from autograder.grader.isolation import IsolatedExecute
+
+    seconds: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(repeats):
+        for sandboxed in (True, False):
+            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import autograder")])
+            nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+            with tempfile.TemporaryDirectory(prefix="bench-kernel-") as folder:
+                start = time.monotonic()
+                IsolatedExecute(memory_mb=8192, threads=1, sandboxed=sandboxed, timeout=60)(nb, {"metadata": {"path": folder}})
+                seconds[sandboxed].append(time.monotonic() - start)
+    return {sandboxed: statistics.median(values) for sandboxed, values in seconds.items()}
+
+
+def cost_table(rows: dict[str, dict[str, float]], without: str, option: str) -> str:
+    """The cost of one safeguard: the same batch graded as it is and with ``option`` (row key ``without``)."""
+    head = (f"{'lab':<28}{'subs':>5}{'runs':>5}{'grade s/sub':>13}{option + ' s/sub':>20}"
+            f"{'cost s/sub':>12}{'cost':>8}{'speed-up vs nbgrader':>22}")
+    lines = [head, "-" * len(head)]
+    for lab, r in rows.items():
+        cost = r["grade"] - r[without]
+        lines.append(f"{lab:<28}{r['n']:>5}{r['repeats']:>5}{r['grade']:>13.2f}{r[without]:>20.2f}"
+                     f"{cost:>12.2f}{100 * cost / r[without]:>7.0f}%{r['nbgrader'] / r['grade']:>21.2f}x")
     return "\n".join(lines)
 
 
@@ -113,6 +152,8 @@ def main() -> None:
     p.add_argument("--per-lab", type=int, default=8, help="submissions per lab")
     p.add_argument("--only-lab1", action="store_true", help="skip the slowest other lab")
     p.add_argument("--lab", action="append", default=None, help="measure these labs instead")
+    p.add_argument("--repeats", type=int, default=3, help="runs of each command (the figures are medians)")
+    p.add_argument("--kernel-starts", type=int, default=15, help="kernel starts with and without the sandbox")
     args = p.parse_args()
     labs = {lab: floor_seconds(lab) for lab in args.lab or ["lab01_fundamentals"]}
     if not args.only_lab1 and not args.lab:
@@ -122,12 +163,21 @@ def main() -> None:
     rows = {}
     for lab, floor in labs.items():
         try:
-            rows[lab] = measure(lab, args.per_lab, floor)
+            rows[lab] = measure(lab, args.per_lab, floor, args.repeats)
         except RuntimeError as error:  # a lab still being written
             print(f"skipping {lab}: {error}", file=sys.stderr)
     print(f"{os.cpu_count()} cores; the floor is one submission's kernel start + reference run, in-process "
           "(per core; 2 workers can at best halve it per submission)")
     print(table(rows))
+    print(f"\nThe sandbox's own cost (grade --workers 2 with and without --no-sandbox; medians of {args.repeats} runs):")
+    print(cost_table(rows, "plain", "--no-sandbox"))
+    print(f"\nThe judge's own cost (grade --workers 2 with and without --no-judge; medians of {args.repeats} runs):")
+    print(cost_table(rows, "one", "--no-judge"))
+    if args.kernel_starts:
+        start = kernel_start_seconds(args.kernel_starts)
+        print(f"\nOne grading kernel started, `import autograder` run, stopped (median of {args.kernel_starts}, in turn): "
+              f"sandboxed {start[True]:.3f} s, --no-sandbox {start[False]:.3f} s, "
+              f"the sandbox's fixed cost {start[True] - start[False]:+.3f} s per kernel")
 
 
 if __name__ == "__main__":

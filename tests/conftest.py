@@ -67,3 +67,18 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from grading_course import build_graded_class
 
     return build_graded_class(tmp_path_factory.mktemp("graded_class") / "course")
+
+
+TINY_LAB = "lab09_selfcheck"  # tests/data/lab09_selfcheck: three small exercises and a written answer
+
+
+@pytest.fixture(scope="session")
+def tiny_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A course folder with this repository's course.toml and the tiny lab, built (source/, release/)."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("tiny_course")
+    shutil.copytree(ROOT / "tests" / "data" / TINY_LAB, root / "assignments" / TINY_LAB)
+    shutil.copy(ROOT / "course.toml", root / "course.toml")
+    build(root=root)
+    return root

@@ -153,8 +153,8 @@ def build_graded_class(folder: Path, db_url: str | None = None) -> Path:
 
     from autograder.authoring.examples import first_sentence
     from autograder.course import nbgrader_config
-    from autograder.grading.engine import GradebookWriter, failed_result, grade_lab, make_task
-    from autograder.grading.sanitize import read_snapshot
+    from autograder.grader.engine import GradebookWriter, failed_result, grade_lab, make_task
+    from autograder.grader.sanitize import read_snapshot
 
     make_course(folder, db_url=db_url)
     submit(folder, "10001", correct(folder))
@@ -217,7 +217,7 @@ def assert_formgrader_ready(folder: Path, db_url: str) -> None:
     assert manual == QUESTIONS, "every written question is a manual grade cell with its points"
     submissions, notebooks = formgrader_view(folder, db_url)
     for student, submission in submissions.items():
-        assert submission["autograded"] and submission["max_score"] == load_lab(LAB).points == 30
+        assert submission["autograded"] and submission["max_score"] == load_lab(LAB).points
         assert submission["max_written_score"] == 9
     listed = {s for s, n in notebooks.items()}
     graded = {o.student for o in lab_grades(folder, LAB, db_url).submissions if o.status != "failed"}

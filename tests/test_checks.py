@@ -206,6 +206,25 @@ def test_figure_summary_describes_axes_in_plain_values():
     assert figure_summary()["axes"] == []
 
 
+def test_figure_summary_gives_the_grid_positions_of_axes():
+    """Axes in one column share their left edge, in one row their bottom, whatever the images' aspect."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    close_figures()
+    fig, axes = plt.subplots(2, 3)
+    for k, ax in enumerate(axes.flat):
+        ax.imshow(np.zeros((2 + k, 5)))  # equal-aspect images of different shapes
+    fig.tight_layout()
+    positions = [ax["position"] for ax in figure_summary()["axes"]]
+    close_figures()
+    assert all(len(p) == 4 for p in positions)
+    assert len({p[0] for p in positions}) == 3 and len({p[1] for p in positions}) == 2
+    assert positions[0][0] == positions[3][0] and positions[0][1] > positions[3][1]
+
+
 def test_hashed_values_never_show_the_expected_value():
     digest = hash_value(np.array([0.12344, 2.0]))
     assert_hashed(np.array([0.12341, 2.00001]), digest, name="v")
@@ -214,3 +233,28 @@ def test_hashed_values_never_show_the_expected_value():
     assert "0.5" in text and "0.1234" not in text
     assert "None" in message(assert_hashed, None, digest, name="v")
     assert hash_value(-0.0) == hash_value(0.0) and hash_value(" abc ") == hash_value("abc")
+
+
+def test_fixed_parameters_depend_on_shapes_not_on_names_or_order():
+    import torch
+    from torch import nn
+
+    from autograder.checks import fixed_parameters
+
+    class Named(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Linear(8, 2)  # created first: a different default initialisation
+            self.conv = nn.Conv2d(1, 2, 3)
+            self.norm = nn.BatchNorm2d(2)
+
+        def forward(self, x):
+            return self.head(torch.relu(self.norm(self.conv(x))).flatten(1))
+
+    torch.manual_seed(0)
+    sequential = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(8, 2))
+    named = Named()
+    x = torch.randn(3, 1, 4, 4, dtype=torch.float64)
+    outputs = [fixed_parameters(m).double().eval()(x) for m in (sequential, named)]
+    assert torch.equal(outputs[0], outputs[1])
+    assert (named.norm.running_var > 0).all() and int(named.norm.num_batches_tracked) == 0

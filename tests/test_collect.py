@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import main
-from autograder.grading.collect import collect, student_from_name
+from autograder.grader.collect import collect, student_from_name
 
 LAB = "lab03_demo"
 T_OLD = datetime(2024, 3, 1, 10, 0).timestamp()

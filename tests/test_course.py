@@ -130,3 +130,11 @@ def test_plain_nbgrader_autograde_honours_the_labs_timeout(tmp_path):
     graded = nbformat.read(root / "autograded" / "student1" / "lab08_template" / "lab08_template.ipynb", 4)
     errors = [o.get("ename") for c in graded.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert "CellTimeoutError" in errors or any("Timeout" in (e or "") for e in errors), errors
+
+
+def test_the_notebooks_grading_function_survives_the_grading_tools():
+    """`autograder.grading()` stays callable in a process that imported the grading engine too."""
+    import autograder
+    import autograder.grader.engine  # noqa: F401
+
+    assert callable(autograder.grading) and autograder.grading() in (True, False)

@@ -24,13 +24,14 @@ LAB = "lab01_fundamentals"
 GENERATED = ("submitted", "autograded", "feedback", "exports", "reports", "marking")
 
 
-def test_example_class_is_up_to_date():
+@pytest.mark.parametrize("lab", sorted(p.name for p in (ROOT / "examples").iterdir() if p.is_dir()))
+def test_example_class_is_up_to_date(lab):
     """examples/<lab>/ is exactly what `python -m autograder.examples` generates from release/ and mutants.py."""
-    wanted = example_class(LAB, ROOT)
-    folder = ROOT / "examples" / LAB
-    assert sorted(p.name for p in folder.iterdir()) == sorted(wanted), "run: python -m autograder.examples"
+    wanted = example_class(lab, ROOT)
+    folder = ROOT / "examples" / lab
+    assert sorted(p.name for p in folder.iterdir()) == sorted(wanted), f"run: python -m autograder.examples {lab}"
     stale = [name for name, content in wanted.items() if (folder / name).read_bytes() != content]
-    assert not stale, f"stale {stale}: run `python -m autograder.examples {LAB}` and commit"
+    assert not stale, f"stale {stale}: run `python -m autograder.examples {lab}` and commit"
 
 
 def parse_table(out: str, title: str = "== scores") -> tuple[list[str], dict[str, dict[str, str]]]:
@@ -71,29 +72,30 @@ def test_demo_grades_the_example_class(demo):
     header, rows = parse_table(out)
     exercises = header[2:-2]
     full = rows["(out of)"]
-    assert rows[student("correct")]["total"] == full["total"] == "21"
+    assert rows[student("correct")]["total"] == full["total"] == "18"
     assert all(rows[student("correct")][e] == full[e] for e in exercises)
     assert rows[student("empty")]["total"] == "0"
     for kind in ("invalid_json", "empty_file", "other_lab"):
         row = rows[student(kind)]
         assert row["status"] == "failed" and row["total"] == "failed", kind  # never 0
     for kind in ("mistakes_a", "mistakes_b"):
-        assert 0 < float(rows[student(kind)]["total"]) < 21, kind
+        assert 0 < float(rows[student(kind)]["total"]) < 18, kind
     for kind in ("deleted_test", "edited_test", "stderr_warning"):
-        assert rows[student(kind)]["total"] == "21", kind
+        assert rows[student(kind)]["total"] == "18", kind
     for kind in ("infinite_loop", "kernel_death"):  # the other exercises are still graded
-        assert 0 < float(rows[student(kind)]["total"]) < 21, kind
+        assert 0 < float(rows[student(kind)]["total"]) < 18, kind
     for example in lab_class(LAB, ROOT):  # an attack wins no point and sinks nothing (tests/test_integrity.py)
         if example.kind.startswith("hostile:"):
             row = rows[example.student]
-            assert row["status"] == "graded" and 0 < float(row["total"]) < 21, (example.kind, row)
+            assert row["status"] == "graded" and 0 < float(row["total"]) < 18, (example.kind, row)
     _, totals = parse_table(out, "== totals")
-    assert totals["(out of)"]["total"] == "30" == f"{load_lab(LAB).points:g}"  # the lab's full points
-    assert totals[student("correct")]["total"] == "30" and totals[student("empty")]["total"] == "0"
-    assert (totals[student("mistakes_a")]["written"], totals[student("mistakes_a")]["total"]) == ("4.5", "21.5")
+    assert totals["(out of)"]["total"] == "27" == f"{load_lab(LAB).points:g}"  # the lab's full points
+    assert totals[student("correct")]["total"] == "27" and totals[student("empty")]["total"] == "0"
+    assert (totals[student("mistakes_a")]["written"], totals[student("mistakes_a")]["total"]) == ("4.5", "19.5")
     assert totals[student("mistakes_b")]["written"] == "0"  # left blank: nbgrader's 0, nothing to grade
     assert totals[student("invalid_json")]["total"] == "failed"
-    assert "saved 12 scores for 42 written answers" in out  # through `autograder mark`'s save
+    hostile = sum(e.kind.startswith("hostile:") for e in lab_class(LAB, ROOT))  # the model answers, 6 each
+    assert f"saved 12 scores for {42 + 6 * hostile} written answers" in out  # through `autograder mark`'s save
     for name in ("exports/grades.csv", "exports/canvas.csv", f"reports/{LAB}/report.md",
                  f"reports/{LAB}/histogram.png"):
         assert (workdir / name).exists(), name

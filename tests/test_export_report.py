@@ -15,7 +15,7 @@ import pytest
 from autograder.cli import main
 from autograder.cells import grade_id, is_manual_cell, is_test_cell
 from autograder.course import load_lab
-from autograder.grading.outcomes import CellOutcome, Outcome
+from autograder.grader.outcomes import CellOutcome, Outcome
 
 from conftest import ROOT
 from grading_course import correct, empty, record, released_copy, submit
@@ -57,10 +57,10 @@ def course(tmp_path: Path, released_lab1: Path) -> Path:
     record(folder, outcome("10003", failing={"test_weight_shapes_example": MISSING_BIAS,
                                              "test_count_weights_example": STUB,
                                              "test_weight_shapes_structures": MISSING_BIAS}))
-    record(folder, outcome("10004", "partial", failing={"test_matmul_example": STUB, "test_matmul_random": STUB},
+    record(folder, outcome("10004", "partial", failing={"test_matmul_values": STUB},
                            events=["the cell `matmul` timed out after 10 s"]), FULL_WRITTEN)
     record(folder, outcome("10007", "failed", reason="invalid JSON"))
-    record(folder, outcome("10011", tampered=["test_hadamard_example"], events=["restored edited test cell"]),
+    record(folder, outcome("10011", tampered=["test_hadamard_values"], events=["restored edited test cell"]),
            {"residual_networks": 0.5, "autoencoders": 1})
     return folder
 
@@ -78,15 +78,15 @@ def test_csv_export_has_every_exercise_question_and_totals(course, capsys):
     assert main(["export", "--root", str(course)]) == 0
     rows = read_csv(course / "exports" / "grades.csv")
     by_total = totals(rows)
-    assert by_total["10001"]["score"] == by_total["10001"]["max_score"] == "30" == f"{load_lab(LAB).points:g}"
+    assert by_total["10001"]["score"] == by_total["10001"]["max_score"] == "27" == f"{load_lab(LAB).points:g}"
     assert by_total["10002"]["score"] == "0" and by_total["10002"]["status"] == "graded"
-    assert by_total["10004"]["score"] == "28"
+    assert by_total["10004"]["score"] == "26"
     assert by_total["10004"]["status"] == "partial: the cell `matmul` timed out after 10 s"
     items = [r["exercise"] for r in rows if r["student"] == "10001"]
     assert items[:2] == ["weight_shapes", "count_weights"] and items[9:15] == WRITTEN and items[-1] == "total"
     assert len(items) == 16  # nine exercises and six written questions in Lab 1, then the total
     weight_shapes = next(r for r in rows if r["student"] == "10003" and r["exercise"] == "weight_shapes")
-    assert (weight_shapes["score"], weight_shapes["max_score"]) == ("0", "2")
+    assert (weight_shapes["score"], weight_shapes["max_score"]) == ("0", "3")
     written = {r["exercise"]: r for r in rows if r["student"] == "10011"}
     assert (written["residual_networks"]["score"], written["residual_networks"]["max_score"]) == ("0.5", "1")
     assert (written["kernel_features"]["score"], written["kernel_features"]["status"]) == ("", "not graded yet")
@@ -103,8 +103,8 @@ def test_a_total_with_written_answers_not_graded_is_left_empty_and_said(course, 
 
     main(["export", "--allow-ungraded", "--root", str(course)])
     by_total = totals(read_csv(course / "exports" / "grades.csv"))
-    assert by_total["10003"]["score"] == "18" and "counted as 0" in by_total["10003"]["status"]
-    assert by_total["10011"]["score"] == "22.5"  # 21 autograded + 0.5 + 1 written
+    assert by_total["10003"]["score"] == "14" and "counted as 0" in by_total["10003"]["status"]
+    assert by_total["10011"]["score"] == "19.5"  # 18 autograded + 0.5 + 1 written
     assert by_total["10007"]["score"] == "", "a failed submission stays empty, --allow-ungraded or not"
 
 
@@ -132,9 +132,9 @@ def test_canvas_export_is_canvas_gradebook_csv(course):
     with open(course / "exports" / "canvas.csv", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", LAB]
-    assert rows[1][0].strip() == "Points Possible" and rows[1][-1] == "30"
+    assert rows[1][0].strip() == "Points Possible" and rows[1][-1] == "27"
     scores = {row[1]: row[-1] for row in rows[2:]}
-    assert scores == {"10001": "30", "10002": "0", "10003": "", "10004": "28", "10007": "", "10011": ""}
+    assert scores == {"10001": "27", "10002": "0", "10003": "", "10004": "26", "10007": "", "10011": ""}
 
 
 def test_export_without_a_gradebook_creates_none(tmp_path):
@@ -151,10 +151,10 @@ def test_report_statistics_failures_progress_and_submissions(course, capsys):
     assert text in printed
     assert "6 submissions: 1 failed, 4 graded, 1 partial" in text
     # graded, mean, median, min, max, out of, full marks, zero
-    assert "| autograded | 5 | 15.80 | 19 | 0 | 21 | 21 | 2 | 1 |" in text
-    assert "| total (autograded + written) | 3 | 19.33 | 28 | 0 | 30 | 30 | 1 | 1 |" in text
+    assert "| autograded | 5 | 13.40 | 17 | 0 | 18 | 18 | 2 | 1 |" in text
+    assert "| total (autograded + written) | 3 | 17.67 | 26 | 0 | 27 | 27 | 1 | 1 |" in text
     assert "2 of 5 graded submissions wait for written answers to be graded" in text
-    assert "| weight_shapes | 1.20 | 2 | 3 |" in text  # 10002 and 10003 lost both points
+    assert "| weight_shapes | 1.80 | 3 | 3 |" in text  # 10002 and 10003 lost all three points
     # written answers: graded so far / answers that can be read (10007's file cannot), mean of those graded
     assert "Grading progress: 20 / 30 written answers graded (67%)" in text
     assert "| residual_networks | 4 / 5 | 0.62 | 1 | 2 | 1 |" in text
@@ -163,8 +163,8 @@ def test_report_statistics_failures_progress_and_submissions(course, capsys):
     assert "| test_weight_shapes_example | 2 | 1 | NotImplementedError:  |\n" \
            f"|  |  | 1 | {MISSING_BIAS} |" in text
     assert "| test_count_weights_example | 2 | 2 | NotImplementedError:  |" in text
-    assert "| test_matmul_example | 2 | 2 | NotImplementedError:  |" in text
+    assert "| test_matmul_values | 2 | 2 | NotImplementedError:  |" in text
     assert "| 10007 | failed |  | 0 / 6 |  | invalid JSON |" in text
-    assert "| 10011 | graded | 21 | 2 / 6 |  |  | restored edited test cell | test_hadamard_example |" in text
+    assert "| 10011 | graded | 18 | 2 / 6 |  |  | restored edited test cell | test_hadamard_values |" in text
     png = course / "reports" / LAB / "histogram.png"
     assert png.read_bytes().startswith(b"\x89PNG")

@@ -17,7 +17,7 @@ import pytest
 from autograder.cli import main
 from autograder.authoring.harness import fill_submission
 from autograder.cells import grade_id, is_test_cell
-from autograder.grading.outcomes import CellOutcome, Outcome
+from autograder.grader.outcomes import CellOutcome, Outcome
 
 from conftest import ROOT
 from grading_course import record, released_copy
@@ -68,14 +68,14 @@ def page(root: Path, student: str) -> str:
 
 def test_feedback_shows_scores_messages_code_and_events(course):
     submit(course, "10003", EXAMPLES / "hopper_grace_10003_lab01_fundamentals.ipynb")
-    record(course, outcome("10003", "partial", {"test_weight_shapes_example": WRONG, "test_matmul_random": ""},
-            events=["the cell `matmul` timed out after 60 s"], tampered=["test_hadamard_example"]))
+    record(course, outcome("10003", "partial", {"test_weight_shapes_example": WRONG, "test_matmul_values": ""},
+            events=["the cell `matmul` timed out after 60 s"], tampered=["test_hadamard_values"]))
     assert main(["feedback", LAB, "--root", str(course)]) == 0
     text = html.unescape(page(course, "10003"))
     assert WRONG in text
-    assert "19 / 21" in text  # autograded points: 21, two test cells failed
+    assert "16 / 18" in text  # autograded points: 18, two test cells of 1 point failed
     assert "the cell `matmul` timed out after 60 s" in text
-    assert "test_hadamard_example" in text and "put back" in text
+    assert "test_hadamard_values" in text and "put back" in text
     assert "shapes.append((struct[layer], columns))" not in text  # the reference answer...
     mutant = "struct[layer - 1] + (struct[layer] if recurrent and hidden else 0))"
     assert mutant in text  # ...is not what this student wrote
@@ -106,7 +106,7 @@ def test_feedback_escapes_what_the_student_wrote(course):
     nb = fill_submission(course / "release" / LAB / f"{LAB}.ipynb", course / "source" / LAB / f"{LAB}.ipynb",
                          {"hadamard": "def hadamard(A, B):\n    return '<script>alert(1)</script>' and A * B"})
     submit(course, "20001", nb=nb)
-    record(course, outcome("20001", failing={"test_hadamard_random": "CheckFailed: <b>not</b> & 'quoted'"}))
+    record(course, outcome("20001", failing={"test_hadamard_values": "CheckFailed: <b>not</b> & 'quoted'"}))
     main(["feedback", LAB, "--root", str(course)])
     raw = page(course, "20001")
     assert "<script>" not in raw and "<b>not</b>" not in raw
@@ -121,7 +121,7 @@ def test_feedback_for_a_submission_that_could_not_be_graded(course):
     text = html.unescape(page(course, "10007"))
     assert "failed: invalid JSON: Expecting ',' delimiter" in text
     assert "not graded" in text and "could not be read" in text
-    assert "0 / 21" not in text
+    assert "0 / 18" not in text
 
 
 def test_feedback_shows_written_answers_with_scores_and_comments(course):
@@ -135,7 +135,7 @@ def test_feedback_shows_written_answers_with_scores_and_comments(course):
     main(["feedback", LAB, "--root", str(course)])
     raw = page(course, "10001")
     text = html.unescape(raw)
-    assert "Autograded: <b>21 / 21</b>; written answers: 2 of 6 graded so far" in text
+    assert "Autograded: <b>18 / 18</b>; written answers: 2 of 6 graded so far" in text
     assert "<math" in raw and "<munderover>" in raw  # the student's LaTeX, drawn as MathML
     assert "Your written answer <code>count_weights_equation</code> (graded by hand): <b>0.5 / 1</b>" in text
     assert "Say what &lt;n_l&gt; is." in raw  # the grader's comment, escaped

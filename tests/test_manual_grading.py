@@ -20,14 +20,15 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import main, parser
-from autograder.course import interpreter_env
-from autograder.grading.engine import grade_lab
+from autograder.course import interpreter_env, load_lab
+from autograder.grader.engine import grade_lab
 from autograder.marking.answers import ClassAnswers, MarkError, anonymous_id, log_path, save_marks
 from autograder.marking.render import markdown
 from autograder.marking.sheet import export_answers, import_scores
 from autograder.reports.results import lab_grades
 
-from grading_course import BLANK, LAB, QUESTIONS, assert_formgrader_ready, copy_course, formgrader_view
+from grading_course import (BLANK, LAB, QUESTIONS, assert_formgrader_ready, autograded_points, copy_course,
+                            formgrader_view)
 
 pytestmark = pytest.mark.xdist_group("graded_class")
 
@@ -44,7 +45,7 @@ def db(folder: Path) -> str:
 def test_formgrader_sees_what_autograder_grade_left(graded_class):
     assert_formgrader_ready(graded_class, db(graded_class))
     _, notebooks = formgrader_view(graded_class)
-    assert notebooks["10002"]["written_score"] == 0 and notebooks["10001"]["code_score"] == 21
+    assert notebooks["10002"]["written_score"] == 0 and notebooks["10001"]["code_score"] == autograded_points()
     assert "10005" not in notebooks, "formgrader cannot show a notebook that failed to grade: `mark` can"
 
 
@@ -95,7 +96,7 @@ def formgrader(course):
 
 def test_scores_and_comments_set_in_formgrader_reach_export_report_feedback_and_mark(course, formgrader):
     notebooks = {n["student"]: n for n in formgrader(f"/formgrader/api/submitted_notebooks/{LAB}/{LAB}")}
-    assert notebooks["10001"]["needs_manual_grade"] and notebooks["10001"]["max_score"] == 30
+    assert notebooks["10001"]["needs_manual_grade"] and notebooks["10001"]["max_score"] == load_lab(LAB).points
     page = formgrader(f"/formgrader/submissions/{notebooks['10002']['id']}/")  # formgrader's grading page
     assert "A residual block adds its input to its output" in page
 
@@ -114,8 +115,9 @@ def test_scores_and_comments_set_in_formgrader_reach_export_report_feedback_and_
     rows = list(csv.DictReader(open(course / "exports" / "grades.csv")))
     mine = {r["exercise"]: r for r in rows if r["student"] == "10002"}
     assert mine["kernel_features"]["score"] == "1" and mine["residual_networks"]["score"] == "0.5"
-    assert mine["weight_shapes"]["score"] == "1", "the override counts (1 of the exercise's 2 points)"
-    assert (mine["total"]["score"], mine["total"]["max_score"]) == ("24.5", "30")  # 20 autograded + 4.5 written
+    assert mine["weight_shapes"]["score"] == "2", "the override counts (2 of the exercise's 3 points)"
+    total = autograded_points() - 1 + 4.5  # the override takes 1 point; half of the 9 written points
+    assert (float(mine["total"]["score"]), float(mine["total"]["max_score"])) == (total, load_lab(LAB).points)
     assert main(["report", LAB, "--root", str(course)]) == 0
     report = (course / "reports" / LAB / "report.md").read_text()
     assert "| kernel_features | 2 / 5 | 0.50 | 2 | 0 | 1 |" in report  # 10002 by formgrader, 10004 blank

@@ -19,7 +19,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder.cli import main
-from autograder.grading.engine import grade_lab
+from autograder.grader.engine import grade_lab
 
 from grading_course import (LAB, assert_formgrader_ready, build_graded_class, correct, empty, formgrader_view,
                             gradebook_scores, make_course, submit)

@@ -26,10 +26,10 @@ for i in range(3):
         f2[i, j] = np.sum(window * W2)
 output_shape = (2,) + f1.shape
 
-# %% exercise="max_pool_by_hand" approach="keepdims max and dstack, with integer arrays"
+# %% exercise="max_pool_by_hand" approach="keepdims max and np.array of the two maps, with integer arrays"
 p1 = f1.astype(int).max(keepdims=True)
 p2 = f2.astype(int).max(keepdims=True)
-pooled = np.dstack([p1, p2])
+pooled = np.array([p1, p2])
 
 # %% exercise="tensors" approach="float64 tensors, V by stacking rows then transposing"
 v1 = torch.tensor([1, 2], dtype=torch.float64).reshape(2, 1)

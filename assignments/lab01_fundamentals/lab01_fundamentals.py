@@ -15,17 +15,20 @@
 # so make your code general rather than fitted to the example.
 #
 # Run the cells in order, from the top (*Runtime → Run all* in Colab, *Run → Run All Cells* in
-# JupyterLab). Total: 30 points.
+# JupyterLab). Total: 27 points.
 
 # %% tags=["readonly"] id="imports"
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.checks import (assert_close, assert_dtype, assert_equal, assert_not_used, assert_shape,
-                               assert_true, assert_type)
+from autograder.checks import (assert_close, assert_dtype, assert_equal, assert_from_autograd, assert_hashed,
+                               assert_not_used, assert_shape, assert_true, assert_type, call, hash_value,
+                               note_hidden_tests, substitute)
 
 torch.set_printoptions(precision=4)
+# The tensors of this lab are tiny: one thread avoids the cost of starting threads for every operation.
+torch.set_num_threads(1)
 
 # %% [markdown]
 # ## Part A — Network fundamentals
@@ -44,7 +47,7 @@ torch.set_printoptions(precision=4)
 # networks with 100+ layers trainable.
 
 # %% [markdown]
-# ### A2. Counting weights (4 points + 1 point)
+# ### A2. Counting weights (5 points + 1 point)
 #
 # A fully connected network is described by its layer sizes, `struct = [n0, n1, ..., nL]`:
 # `n0` inputs, then `L` layers of neurons. Each neuron of layer `l` receives every output of layer
@@ -83,14 +86,19 @@ def weight_shapes(struct, bias=True, recurrent=False):
     ### END SOLUTION
 
 # %% tags=["tests"] id="test_weight_shapes_example" points=1
-"""weight_shapes gives [(4, 7), (1, 5)] for the worked example [2, 4, 1] with bias and recurrence."""
-assert_equal(weight_shapes([2, 4, 1], bias=True, recurrent=True), [(4, 7), (1, 5)],
-             name="weight_shapes([2, 4, 1], bias=True, recurrent=True)")
+"""weight_shapes gives [(4, 7), (1, 5)] for the worked example, and torch's shapes without bias or recurrence."""
+assert_equal(call(weight_shapes, [2, 4, 1], bias=True, recurrent=True), [(4, 7), (1, 5)], name="weight_shapes",
+             inputs={"struct": [2, 4, 1], "bias": True, "recurrent": True})
+_struct = [3, 5, 2]
+assert_equal(call(weight_shapes, _struct, bias=False, recurrent=False),
+             [tuple(torch.nn.Linear(a, b, bias=False).weight.shape) for a, b in zip(_struct[:-1], _struct[1:])],
+             name="weight_shapes", inputs={"struct": _struct, "bias": False, "recurrent": False})
 
-# %% tags=["tests"] id="test_weight_shapes_structures" points=1
+# %% tags=["tests"] id="test_weight_shapes_structures" points=2
 """weight_shapes matches the parameter shapes of an equivalent torch network, for other structures."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-def torch_weight_shapes(struct, bias, recurrent):
+def _torch_weight_shapes(struct, bias, recurrent):
     shapes = []
     for layer, (n_in, n_out) in enumerate(zip(struct[:-1], struct[1:]), start=1):
         parts = [torch.nn.Linear(n_in, n_out, bias=bias)]
@@ -100,12 +108,13 @@ def torch_weight_shapes(struct, bias, recurrent):
         shapes.append(tuple(torch.cat(columns, dim=1).shape))
     return shapes
 
-for struct in ([2, 4, 1], [3, 5, 2], [10, 20, 30, 4], [1, 1], [784, 100, 10], [4, 3, 3, 3, 2]):
-    for bias in (True, False):
-        for recurrent in (True, False):
-            assert_equal(weight_shapes(list(struct), bias=bias, recurrent=recurrent),
-                         torch_weight_shapes(struct, bias, recurrent),
-                         name=f"weight_shapes({struct}, bias={bias}, recurrent={recurrent})")
+
+for _struct in ([2, 4, 1], [3, 5, 2], [10, 20, 30, 4], [1, 1], [784, 100, 10], [4, 3, 3, 3, 2]):
+    for _bias in (True, False):
+        for _recurrent in (True, False):
+            assert_equal(call(weight_shapes, list(_struct), bias=_bias, recurrent=_recurrent),
+                         _torch_weight_shapes(_struct, _bias, _recurrent), name="weight_shapes",
+                         inputs={"struct": _struct, "bias": _bias, "recurrent": _recurrent})
 ### END HIDDEN TESTS
 
 # %% tags=["solution"] id="count_weights"
@@ -125,25 +134,41 @@ def count_weights(struct, bias=True, recurrent=False):
     ### END SOLUTION
 
 # %% tags=["tests"] id="test_count_weights_example" points=1
-"""count_weights gives 33 for the worked example [2, 4, 1] with bias and recurrence."""
-assert_equal(count_weights([2, 4, 1], bias=True, recurrent=True), 33,
-             name="count_weights([2, 4, 1], bias=True, recurrent=True)")
+"""count_weights gives 33 for the worked example, and torch's parameter count without bias or recurrence."""
+# Where count_weights calls weight_shapes, it gets the right shapes for these two networks.
+_shapes = {((2, 4, 1), True, True): [(4, 7), (1, 5)], ((3, 5, 2), False, False): [(5, 3), (2, 5)]}
+with substitute({"weight_shapes": lambda struct, bias=True, recurrent=False: _shapes[tuple(struct), bias, recurrent]}):
+    assert_equal(call(count_weights, [2, 4, 1], bias=True, recurrent=True), 33, name="count_weights",
+                 inputs={"struct": [2, 4, 1], "bias": True, "recurrent": True})
+    assert_equal(call(count_weights, [3, 5, 2], bias=False, recurrent=False),
+                 sum(p.numel() for p in torch.nn.Sequential(torch.nn.Linear(3, 5, bias=False),
+                                                             torch.nn.Linear(5, 2, bias=False)).parameters()),
+                 name="count_weights", inputs={"struct": [3, 5, 2], "bias": False, "recurrent": False})
 
 # %% tags=["tests"] id="test_count_weights_structures" points=1
 """count_weights equals the number of parameters of an equivalent torch network, for other structures."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-def torch_count(struct, bias, recurrent):
+def _torch_count(struct, bias, recurrent):
     modules = [torch.nn.Linear(n_in, n_out, bias=bias) for n_in, n_out in zip(struct[:-1], struct[1:])]
     if recurrent:
         modules += [torch.nn.Linear(n, n, bias=False) for n in struct[1:-1]]
     return sum(p.numel() for m in modules for p in m.parameters())
 
-for struct in ([2, 4, 1], [3, 5, 2], [10, 20, 30, 4], [1, 1], [784, 100, 10], [4, 3, 3, 3, 2]):
-    for bias in (True, False):
-        for recurrent in (True, False):
-            assert_equal(count_weights(list(struct), bias=bias, recurrent=recurrent),
-                         torch_count(struct, bias, recurrent),
-                         name=f"count_weights({struct}, bias={bias}, recurrent={recurrent})")
+
+def _reference_shapes(struct, bias=True, recurrent=False):
+    """The shapes count_weights may ask weight_shapes for, from torch's layers."""
+    return [(n_out, n_in + (n_out if recurrent and layer < len(struct) - 1 else 0) + int(bias))
+            for layer, (n_in, n_out) in enumerate(zip(struct[:-1], struct[1:]), start=1)]
+
+
+for _struct in ([2, 4, 1], [3, 5, 2], [10, 20, 30, 4], [1, 1], [784, 100, 10], [4, 3, 3, 3, 2]):
+    for _bias in (True, False):
+        for _recurrent in (True, False):
+            with substitute({"weight_shapes": _reference_shapes}):
+                _got = call(count_weights, list(_struct), bias=_bias, recurrent=_recurrent)
+            assert_equal(_got, _torch_count(_struct, _bias, _recurrent), name="count_weights",
+                         inputs={"struct": _struct, "bias": _bias, "recurrent": _recurrent})
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -164,9 +189,10 @@ for struct in ([2, 4, 1], [3, 5, 2], [10, 20, 30, 4], [1, 1], [784, 100, 10], [4
 #
 # The input `X` (5×5) has rows of 2s, 3s, 1s, 3s and 2s; the kernels are `W1` and `W2` below.
 #
-# Compute **by hand** (or with a few lines of NumPy — but not with a convolution function) the two
-# output feature maps `f1` (for `W1`) and `f2` (for `W2`) as 3×3 NumPy arrays, and `output_shape`,
-# the shape of the layer's output as a tuple `(channels, height, width)`.
+# Compute **by hand** the two output feature maps `f1` (for `W1`) and `f2` (for `W2`) as 3×3 NumPy
+# arrays (typing the numbers in, or with a few lines of NumPy to check your arithmetic), and
+# `output_shape`, the shape of the layer's output as a tuple `(channels, height, width)`: the order
+# PyTorch uses, and every lab of this course.
 
 # %% tags=["readonly"] id="conv_data"
 X = np.array([[2.0] * 5, [3.0] * 5, [1.0] * 5, [3.0] * 5, [2.0] * 5])
@@ -187,17 +213,20 @@ assert_type(f1, np.ndarray, name="f1")
 assert_type(f2, np.ndarray, name="f2")
 assert_shape(f1, (3, 3), name="f1")
 assert_shape(f2, (3, 3), name="f2")
+assert_hashed(output_shape, "ba0d38cf3fa0914a", name="output_shape")
 ### BEGIN HIDDEN TESTS
-expected_shape = tuple(F.conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(2, 1, 3, 3)).shape[1:])
-assert_equal(tuple(output_shape), expected_shape, name="output_shape")
+_expected = tuple(F.conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(2, 1, 3, 3)).shape[1:])
+assert_equal(tuple(output_shape), _expected, name="output_shape")
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_conv_by_hand_values" points=2
-"""f1 and f2 equal torch.nn.functional.conv2d of X with W1 and W2."""
+"""f1 and f2 are the feature maps of X for W1 and W2 (checked against a hash of the right values)."""
+assert_hashed(f1, "b9da247fe8b69849", name="f1")
+assert_hashed(f2, "ff67ddcfeb7c8619", name="f2")
 ### BEGIN HIDDEN TESTS
-maps = F.conv2d(torch.tensor(X)[None, None], torch.tensor(np.stack([W1, W2]))[:, None])[0].numpy()
-assert_close(f1, maps[0], name="f1 (X convolved with W1)", atol=1e-6)
-assert_close(f2, maps[1], name="f2 (X convolved with W2)", atol=1e-6)
+_maps = F.conv2d(torch.tensor(X)[None, None], torch.tensor(np.stack([W1, W2]))[:, None])[0].numpy()
+assert_close(f1, _maps[0], name="f1 (X convolved with W1)", atol=1e-6)
+assert_close(f2, _maps[1], name="f2 (X convolved with W2)", atol=1e-6)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -217,9 +246,10 @@ assert_close(f2, maps[1], name="f2 (X convolved with W2)", atol=1e-6)
 
 # %% [markdown] tags=["manual"] id="kernel_features" points=2
 # W1 is a horizontal-line (horizontal-edge) detector: it compares a row with the rows above and
-# below. X varies from row to row, so W1 responds strongly (+9 on the bright middle of a 3-1-3
-# pattern, −12 on the dark row). W2 is a vertical-line detector: it compares a column with its
-# neighbours. X is constant along every row (no vertical structure), so W2 gives 0 everywhere.
+# below. X varies from row to row, so W1 responds strongly: +9 where a bright row lies between
+# darker ones (the 2-3-1 and 1-3-2 windows) and −12 where the dark row lies between bright ones (the
+# 3-1-3 window). W2 is a vertical-line detector: it compares a column with its neighbours. X is
+# constant along every row (no vertical structure), so W2 gives 0 everywhere.
 # Both kernels sum to 0, so they ignore constant regions and respond only to changes.
 
 # %% [markdown]
@@ -227,34 +257,28 @@ assert_close(f2, maps[1], name="f2 (X convolved with W2)", atol=1e-6)
 #
 # The layer ends with 3×3 max pooling (stride 3). Give the pooled maps `p1` (of `f1`) and `p2`
 # (of `f2`) as 1×1 NumPy arrays, and `pooled`, the layer's pooled output with the two channels
-# stacked on the **last** axis, shape `(1, 1, 2)` (height, width, channels).
+# stacked on the **first** axis, shape `(2, 1, 1)` (channels, height, width), like `output_shape`.
 
 # %% tags=["solution"] id="max_pool_by_hand"
 ### BEGIN SOLUTION
 p1 = np.array([[f1.max()]])
 p2 = np.array([[f2.max()]])
-pooled = np.stack([p1, p2], axis=-1)
+pooled = np.stack([p1, p2])
 ### END SOLUTION
 
 # %% tags=["tests"] id="test_max_pool_by_hand_maps" points=1
-"""p1 and p2 are 1x1 arrays equal to torch's 3x3 max pooling of the true feature maps."""
-assert_shape(p1, (1, 1), name="p1")
-assert_shape(p2, (1, 1), name="p2")
-### BEGIN HIDDEN TESTS
-maps = F.conv2d(torch.tensor(X)[None, None], torch.tensor(np.stack([W1, W2]))[:, None])
-reference = F.max_pool2d(maps, kernel_size=3)[0].numpy()
-assert_close(p1, reference[0], name="p1 (max pooling of f1)")
-assert_close(p2, reference[1], name="p2 (max pooling of f2)")
-### END HIDDEN TESTS
+"""p1 and p2 are 1x1 arrays: the 3x3 max pooling of f1 and f2 (of yours, if yours differ from the right maps)."""
+for _name, _pooled, _map, _digest in (("p1", p1, f1, "5912605acebae3bb"), ("p2", p2, f2, "68cb7e4d389f4967")):
+    assert_shape(_pooled, (1, 1), name=_name)
+    _yours = F.max_pool2d(torch.tensor(np.asarray(_map, dtype=float))[None], 3)[0, :1, :1].numpy()
+    assert_true(hash_value(_pooled) == _digest or np.allclose(_pooled, _yours),
+                f"{_name}: not the 3x3 max pooling of f{_name[1]} (yours: {np.asarray(_pooled).ravel()[0]:g})")
 
 # %% tags=["tests"] id="test_max_pool_by_hand_stacked" points=1
-"""pooled stacks the two pooled channels on the last axis, shape (1, 1, 2)."""
-assert_shape(pooled, (1, 1, 2), name="pooled")
-### BEGIN HIDDEN TESTS
-maps = F.conv2d(torch.tensor(X)[None, None], torch.tensor(np.stack([W1, W2]))[:, None])
-reference = F.max_pool2d(maps, kernel_size=3)[0].permute(1, 2, 0).numpy()
-assert_close(pooled, reference, name="pooled (height, width, channels)")
-### END HIDDEN TESTS
+"""pooled stacks p1 and p2 on the first axis, shape (2, 1, 1) (channels, height, width)."""
+assert_shape(pooled, (2, 1, 1), name="pooled")
+assert_close(pooled[0], p1, name="pooled[0] (channel 1: p1)")
+assert_close(pooled[1], p2, name="pooled[1] (channel 2: p2)")
 
 # %% [markdown]
 # ### A6. Autoencoders (1 point)
@@ -270,7 +294,7 @@ assert_close(pooled, reference, name="pooled (height, width, channels)")
 # %% [markdown]
 # ## Part B — PyTorch tensors and autograd
 #
-# ### B1. Tensors (2 points)
+# ### B1. Tensors (1 point)
 #
 # Create the column vectors `v1` = [1, 2]ᵀ and `v2` = [−2, −1]ᵀ as float tensors of shape (2, 1),
 # the matrix `A` = [[1, −1], [0, 1]], and the matrix `V` whose **columns** are `v1` and `v2`
@@ -284,72 +308,74 @@ A = torch.tensor([[1.0, -1.0], [0.0, 1.0]])
 V = torch.cat([v1, v2], dim=1)
 ### END SOLUTION
 
-# %% tags=["tests"] id="test_tensors_values" points=2
+# %% tags=["tests"] id="test_tensors_values" points=1
 """v1, v2, A, V are float tensors with the asked shapes and values (V has v1 and v2 as columns)."""
-for name, value, shape in (("v1", v1, (2, 1)), ("v2", v2, (2, 1)), ("A", A, (2, 2)), ("V", V, (2, 2))):
-    assert_type(value, torch.Tensor, name=name)
-    assert_shape(value, shape, name=name)
-    assert_dtype(value, "float", name=f"{name} (write 1.0, not 1)")
-### BEGIN HIDDEN TESTS
-assert_close(v1, np.array([[1.0], [2.0]]), name="v1")
-assert_close(v2, np.array([[-2.0], [-1.0]]), name="v2")
-assert_close(A, np.array([[1.0, -1.0], [0.0, 1.0]]), name="A")
-assert_close(V, np.hstack([v1.detach().numpy(), v2.detach().numpy()]), name="V (columns v1, v2)")
-assert_close(V, np.array([[1.0, -2.0], [2.0, -1.0]]), name="V")
-### END HIDDEN TESTS
+for _name, _value, _shape in (("v1", v1, (2, 1)), ("v2", v2, (2, 1)), ("A", A, (2, 2)), ("V", V, (2, 2))):
+    assert_type(_value, torch.Tensor, name=_name)
+    assert_shape(_value, _shape, name=_name)
+    assert_dtype(_value, "float", name=f"{_name} (write 1.0, not 1)")
+assert_close(v1, torch.tensor([[1.0], [2.0]]), name="v1")
+assert_close(v2, torch.tensor([[-2.0], [-1.0]]), name="v2")
+assert_close(A, torch.tensor([[1.0, -1.0], [0.0, 1.0]]), name="A")
+assert_close(V[:, 0], v1[:, 0], name="V[:, 0] (v1)")
+assert_close(V[:, 1], v2[:, 0], name="V[:, 1] (v2)")
 
 # %% [markdown]
-# ### B2. Elementwise (Hadamard) product (2 points)
+# ### B2. Elementwise (Hadamard) product (1 point)
 #
 # The Hadamard product multiplies two matrices of the same shape element by element.
 
 # %% tags=["solution"] id="hadamard"
 def hadamard(A, B):
-    """Elementwise product of two tensors of the same shape (M, N); returns a tensor (M, N)."""
+    """Elementwise product of two tensors of the same shape (M, N); returns a torch tensor (M, N)."""
     ### BEGIN SOLUTION
     return A * B
     ### END SOLUTION
 
-# %% tags=["tests"] id="test_hadamard_example" points=1
-"""hadamard(A, V) is the elementwise product [[1, 2], [0, -1]]."""
-assert_close(hadamard(A, V), torch.tensor([[1.0, 2.0], [0.0, -1.0]]), name="hadamard(A, V)")
-
-# %% tags=["tests"] id="test_hadamard_random" points=1
-"""hadamard matches torch.mul on random non-square matrices."""
+# %% tags=["tests"] id="test_hadamard_values" points=1
+"""hadamard of [[1, 2], [3, 4]] and [[0.5, -1], [2, 0]] is the tensor [[0.5, -2], [6, 0]]; more tests on other shapes."""
+_P, _Q = torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[0.5, -1.0], [2.0, 0.0]])
+_got = call(hadamard, _P, _Q)
+assert_type(_got, torch.Tensor, name="hadamard(P, Q)")
+assert_close(_got, torch.tensor([[0.5, -2.0], [6.0, 0.0]]), name="hadamard(P, Q)", inputs={"P": _P, "Q": _Q})
 ### BEGIN HIDDEN TESTS
-generator = torch.Generator().manual_seed(1)
-for shape in ((3, 5), (1, 4), (6, 2), (2, 2)):
-    P, Q = torch.randn(shape, generator=generator), torch.randn(shape, generator=generator)
-    assert_close(hadamard(P, Q), torch.mul(P, Q), name=f"hadamard of two {shape} tensors",
-                 inputs={"A": P, "B": Q}, rtol=1e-5, atol=1e-6)
+_generator = torch.Generator().manual_seed(1)
+for _shape in ((3, 5), (1, 4), (6, 2), (2, 2)):
+    _P, _Q = torch.randn(_shape, generator=_generator), torch.randn(_shape, generator=_generator)
+    _got = call(hadamard, _P, _Q)
+    assert_type(_got, torch.Tensor, name=f"hadamard of two {_shape} tensors")
+    assert_close(_got, torch.mul(_P, _Q), name=f"hadamard of two {_shape} tensors", inputs={"A": _P, "B": _Q},
+                 rtol=1e-5, atol=1e-6)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### B3. Matrix product (2 points)
+# ### B3. Matrix product (1 point)
 
 # %% tags=["solution"] id="matmul"
 def matmul(A, B):
-    """Matrix product of A (M, K) and B (K, N); returns a tensor (M, N)."""
+    """Matrix product of two tensors, A (M, K) and B (K, N); returns a torch tensor (M, N)."""
     ### BEGIN SOLUTION
     return A @ B
     ### END SOLUTION
 
-# %% tags=["tests"] id="test_matmul_example" points=1
-"""matmul(A, V) is [[-1, -1], [2, -1]]."""
-assert_close(matmul(A, V), torch.tensor([[-1.0, -1.0], [2.0, -1.0]]), name="matmul(A, V)")
-
-# %% tags=["tests"] id="test_matmul_random" points=1
-"""matmul matches torch.mm on random non-square matrices."""
+# %% tags=["tests"] id="test_matmul_values" points=1
+"""matmul of a (2, 3) and a (3, 2) tensor is the tensor [[4, 1], [10, 1]]; more tests on other shapes."""
+_P, _Q = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), torch.tensor([[1.0, 0.0], [0.0, -1.0], [1.0, 1.0]])
+_got = call(matmul, _P, _Q)
+assert_type(_got, torch.Tensor, name="matmul(P, Q)")
+assert_close(_got, torch.tensor([[4.0, 1.0], [10.0, 1.0]]), name="matmul(P, Q)", inputs={"P": _P, "Q": _Q})
 ### BEGIN HIDDEN TESTS
-generator = torch.Generator().manual_seed(2)
-for m, k, n in ((3, 4, 5), (1, 3, 2), (5, 1, 4), (2, 2, 2)):
-    P, Q = torch.randn(m, k, generator=generator), torch.randn(k, n, generator=generator)
-    assert_close(matmul(P, Q), torch.mm(P, Q), name=f"matmul of ({m}, {k}) and ({k}, {n}) tensors",
-                 inputs={"A": P, "B": Q}, rtol=1e-5, atol=1e-5)
+_generator = torch.Generator().manual_seed(2)
+for _m, _k, _n in ((3, 4, 5), (1, 3, 2), (5, 1, 4), (2, 2, 2)):
+    _P, _Q = torch.randn(_m, _k, generator=_generator), torch.randn(_k, _n, generator=_generator)
+    _got = call(matmul, _P, _Q)
+    assert_type(_got, torch.Tensor, name=f"matmul of ({_m}, {_k}) and ({_k}, {_n}) tensors")
+    assert_close(_got, torch.mm(_P, _Q), name=f"matmul of ({_m}, {_k}) and ({_k}, {_n}) tensors",
+                 inputs={"A": _P, "B": _Q}, rtol=1e-5, atol=1e-5)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### B4. Squared L2 distance (3 points)
+# ### B4. Squared L2 distance (2 points)
 #
 # Write `squared_l2(v1, v2)` = ‖v1 − v2‖² = Σᵢ (v1ᵢ − v2ᵢ)², for two tensors of the same shape, using
 # elementary tensor operations — **without** `torch.norm` (or `torch.linalg.norm`, `torch.dist`).
@@ -366,28 +392,24 @@ def squared_l2(v1, v2):
     return (difference * difference).sum()
     ### END SOLUTION
 
-# %% tags=["tests"] id="test_squared_l2_example" points=1
-"""squared_l2(v1, v2) is 3^2 + 3^2 = 18."""
-assert_close(squared_l2(v1, v2), 18.0, name="squared_l2(v1, v2)")
-
-# %% tags=["tests"] id="test_squared_l2_random" points=1
-"""squared_l2 matches torch.sum((a - b) ** 2) on random vectors of several shapes."""
+# %% tags=["tests"] id="test_squared_l2_values" points=1
+"""squared_l2([3, -1, 2], [1, 1, 1]) is 2^2 + 2^2 + 1^2 = 9; more tests compare it with torch on other vectors."""
+_a, _b = torch.tensor([3.0, -1.0, 2.0]), torch.tensor([1.0, 1.0, 1.0])
+assert_close(call(squared_l2, _a, _b), 9.0, name="squared_l2(a, b)", inputs={"a": _a, "b": _b})
 ### BEGIN HIDDEN TESTS
-generator = torch.Generator().manual_seed(3)
-for shape in ((5,), (3, 1), (10,), (1,)):
-    a, b = torch.randn(shape, generator=generator), torch.randn(shape, generator=generator)
-    assert_close(squared_l2(a, b), torch.sum((a - b) ** 2), name=f"squared_l2 of two {shape} tensors",
-                 inputs={"v1": a, "v2": b}, rtol=1e-5)
+_generator = torch.Generator().manual_seed(3)
+for _shape in ((5,), (3, 1), (10,), (1,)):
+    _a, _b = torch.randn(_shape, generator=_generator), torch.randn(_shape, generator=_generator)
+    assert_close(call(squared_l2, _a, _b), torch.sum((_a - _b) ** 2), name=f"squared_l2 of two {_shape} tensors",
+                 inputs={"v1": _a, "v2": _b}, rtol=1e-5)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_squared_l2_no_norm" points=1
-"""squared_l2 works without calling torch.norm, torch.linalg.norm or torch.dist."""
-### BEGIN HIDDEN TESTS
-a, b = torch.tensor([3.0, -1.0, 2.0]), torch.tensor([1.0, 1.0, 1.0])
-assert_close(squared_l2(a, b), 9.0, name="squared_l2([3, -1, 2], [1, 1, 1])")
+"""squared_l2 gives the right value without calling torch.norm, torch.linalg.norm or torch.dist."""
+_a, _b = torch.tensor([[2.0], [0.5]]), torch.tensor([[1.0], [-0.5]])
+assert_close(call(squared_l2, _a, _b), 2.0, name="squared_l2(a, b)", inputs={"a": _a, "b": _b})
 assert_not_used(squared_l2, ["torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm", "torch.dist",
                              "np.linalg.norm"])
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### B5. Gradients with autograd (3 points)
@@ -414,35 +436,45 @@ def squared_l2_grads(v1, v2):
     ### END SOLUTION
 
 # %% tags=["tests"] id="test_squared_l2_grads_example" points=1
-"""squared_l2_grads(v1, v2) gives 2(v1 - v2) = [6, 6] and -2(v1 - v2) = [-6, -6]."""
-grad_v1, grad_v2 = squared_l2_grads(v1, v2)
-assert_close(grad_v1, torch.tensor([[6.0], [6.0]]), name="dy/dv1")
-assert_close(grad_v2, torch.tensor([[-6.0], [-6.0]]), name="dy/dv2")
+"""squared_l2_grads gives 2(v1 - v2) = [6, 6] and -2(v1 - v2) = [-6, -6] for v1 = [1, 2], v2 = [-2, -1]."""
+# Where squared_l2_grads calls squared_l2, it gets a squared norm computed by torch.
+_norm2 = {"squared_l2": lambda a, b: torch.linalg.vector_norm(a - b) ** 2}
+_a, _b = torch.tensor([[1.0], [2.0]]), torch.tensor([[-2.0], [-1.0]])
+with substitute(_norm2):
+    _grads = call(squared_l2_grads, _a, _b)
+assert_true(isinstance(_grads, (tuple, list)) and len(_grads) == 2,
+            f"squared_l2_grads should return two gradients, got {type(_grads).__name__}")
+assert_close(_grads[0], torch.tensor([[6.0], [6.0]]), name="dy/dv1")
+assert_close(_grads[1], torch.tensor([[-6.0], [-6.0]]), name="dy/dv2")
 
 # %% tags=["tests"] id="test_squared_l2_grads_random" points=1
 """squared_l2_grads matches 2(v1 - v2) and -2(v1 - v2) on random inputs."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-generator = torch.Generator().manual_seed(4)
-for shape in ((4,), (3, 1), (7,)):
-    a, b = torch.randn(shape, generator=generator), torch.randn(shape, generator=generator)
-    grad_a, grad_b = squared_l2_grads(a, b)
-    assert_close(grad_a, 2 * (a - b), name=f"dy/dv1 for {shape} inputs", inputs={"v1": a, "v2": b}, rtol=1e-5)
-    assert_close(grad_b, -2 * (a - b), name=f"dy/dv2 for {shape} inputs", inputs={"v1": a, "v2": b}, rtol=1e-5)
+_generator = torch.Generator().manual_seed(4)
+for _shape in ((4,), (3, 1), (7,)):
+    _a, _b = torch.randn(_shape, generator=_generator), torch.randn(_shape, generator=_generator)
+    with substitute({"squared_l2": lambda a, b: torch.linalg.vector_norm(a - b) ** 2}):
+        _grads = call(squared_l2_grads, _a, _b)
+    assert_true(isinstance(_grads, (tuple, list)) and len(_grads) == 2,
+                f"squared_l2_grads should return two gradients, got {type(_grads).__name__}")
+    assert_close(_grads[0], 2 * (_a - _b), name=f"dy/dv1 for {_shape} inputs", inputs={"v1": _a, "v2": _b}, rtol=1e-5)
+    assert_close(_grads[1], -2 * (_a - _b), name=f"dy/dv2 for {_shape} inputs", inputs={"v1": _a, "v2": _b}, rtol=1e-5)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_squared_l2_grads_autograd" points=1
 """squared_l2_grads gets its gradients from autograd (not from a formula) and leaves its inputs alone."""
-### BEGIN HIDDEN TESTS
-from autograder.checks import assert_from_autograd, call
-
-a, b = torch.tensor([1.0, -2.0, 0.5]), torch.tensor([0.0, 1.0, 3.0])
-grad_a, grad_b = call(squared_l2_grads, a, b)
-assert_from_autograd(grad_a, name="dy/dv1 from squared_l2_grads")
-assert_from_autograd(grad_b, name="dy/dv2 from squared_l2_grads")
-assert_close(grad_a, 2 * (a - b), name="dy/dv1")
-assert_true(a.grad is None and not a.requires_grad,
-            "squared_l2_grads should not change its inputs: work on copies (v.detach().clone())")
-### END HIDDEN TESTS
+_a, _b = torch.tensor([1.0, -2.0, 0.5]), torch.tensor([0.0, 1.0, 3.0])
+with substitute({"squared_l2": lambda a, b: torch.linalg.vector_norm(a - b) ** 2}):
+    _grads = call(squared_l2_grads, _a, _b)
+assert_true(isinstance(_grads, (tuple, list)) and len(_grads) == 2,
+            f"squared_l2_grads should return two gradients, got {type(_grads).__name__}")
+# each number must be one autograd produced while squared_l2_grads ran (a .grad), not a formula's
+assert_from_autograd(_grads[0], name="dy/dv1")
+assert_from_autograd(_grads[1], name="dy/dv2")
+assert_close(_grads[0], 2 * (_a - _b), name="dy/dv1")
+assert_true(_a.grad is None and not _a.requires_grad,
+            "squared_l2_grads changed its input v1: work on copies\n  (v.detach().clone().requires_grad_(True))")
 
 # %% [markdown]
 # ### B6. Accumulating gradients (2 points)

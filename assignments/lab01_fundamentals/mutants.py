@@ -86,17 +86,17 @@ output_shape = (3, 3)
 # %% exercise="max_pool_by_hand" mistake="max over one axis only (a row of maxima, not 1x1)"
 p1 = f1.max(axis=0)
 p2 = f2.max(axis=0)
-pooled = np.stack([p1, p2], axis=-1)
+pooled = np.stack([p1, p2])
 
-# %% exercise="max_pool_by_hand" mistake="channels stacked on the first axis, (2, 1, 1)"
+# %% exercise="max_pool_by_hand" mistake="channels stacked on the last axis, (1, 1, 2): (height, width, channels)"
 p1 = np.array([[f1.max()]])
 p2 = np.array([[f2.max()]])
-pooled = np.stack([p1, p2], axis=0)
+pooled = np.stack([p1, p2], axis=-1)
 
 # %% exercise="max_pool_by_hand" mistake="average pooling instead of max pooling"
 p1 = np.array([[f1.mean()]])
 p2 = np.array([[f2.mean()]])
-pooled = np.stack([p1, p2], axis=-1)
+pooled = np.stack([p1, p2])
 
 # %% exercise="tensors" mistake="V with v1 and v2 as rows instead of columns"
 v1 = torch.tensor([[1.0], [2.0]])
@@ -120,6 +120,10 @@ V = torch.stack([v1, v2], dim=1)
 def hadamard(A, B):
     return A @ B
 
+# %% exercise="hadamard" mistake="converts to NumPy and returns a NumPy array, not a tensor"
+def hadamard(A, B):
+    return A.numpy() * B.numpy()
+
 # %% exercise="matmul" mistake="elementwise product instead of the matrix product"
 def matmul(A, B):
     return A * B
@@ -127,6 +131,11 @@ def matmul(A, B):
 # %% exercise="matmul" mistake="factors in the wrong order (B A)"
 def matmul(A, B):
     return B @ A
+
+# %% exercise="matmul" mistake="pure Python loops that return a list of lists, not a tensor"
+def matmul(A, B):
+    return [[sum(float(A[i, k] * B[k, j]) for k in range(A.shape[1])) for j in range(B.shape[1])]
+            for i in range(A.shape[0])]
 
 # %% exercise="squared_l2" mistake="the L2 norm, not squared"
 def squared_l2(v1, v2):

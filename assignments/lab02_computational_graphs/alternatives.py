@@ -38,7 +38,8 @@ def draw_graph(G, ax=None):
             ax.add_patch(patches.Circle((x, y), 0.3, facecolor="white", edgecolor="k"))
         else:
             ax.add_patch(patches.Rectangle((x - 0.25, y - 0.25), 0.5, 0.5, facecolor="gold"))
-        ax.text(x, y, data.get("op", node), ha="center", va="center")
+        label = data["op"] if data["kind"] == "op" else f"{node}={data['value']:g}" if "value" in data else node
+        ax.text(x, y, label, ha="center", va="center")
     ax.set_xlim(-1, len(order))
     ax.set_ylim(-2, 2)
     ax.set_aspect("equal")
@@ -52,7 +53,8 @@ def draw_graph(G, ax=None):
     nx.draw_networkx_edges(G, pos, ax=ax)
     for node, data in G.nodes(data=True):
         style = "circle" if data["kind"] == "variable" else "square"
-        text = node if data["kind"] == "variable" else OPS[data["op"]]["symbol"]
+        text = OPS[data["op"]]["symbol"] if data["kind"] == "op" else \
+            f"{node}\n{data['value']:.3f}" if "value" in data else str(node)
         ax.text(*pos[node], text, ha="center", va="center", bbox=dict(boxstyle=style, fc="w"))
     ax.set_title("Computational graph")
     return ax
@@ -249,6 +251,8 @@ def draw_graph(G, ax=None):
     nx.draw_networkx_nodes(G, pos, nodelist=[n for n in G if kinds[n] == "op"], node_shape="s",
                            node_color="tab:orange", ax=ax)
     nx.draw_networkx_edges(G, pos, ax=ax)
-    nx.draw_networkx_labels(G, pos, ax=ax, bbox=dict(boxstyle="round", fc="white", alpha=0.7))
+    labels = {n: OPS[d["op"]]["symbol"] if d["kind"] == "op" else f"{n} ({d['value']:.2f})" if "value" in d else n
+              for n, d in G.nodes(data=True)}
+    nx.draw_networkx_labels(G, pos, labels, ax=ax, bbox=dict(boxstyle="round", fc="white", alpha=0.7))
     ax.set_title("Computational graph")
     return ax

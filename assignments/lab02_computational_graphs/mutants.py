@@ -24,6 +24,46 @@ def draw_graph(G, ax=None):
     ax.set_title("Computational graph")
     return ax
 
+# %% exercise="draw_graph" mistake="only the circles and squares: no labels, no values, no arrows"
+def draw_graph(G, ax=None):
+    if ax is None:
+        _, ax = plt.subplots()
+    pos = nx.spring_layout(G, seed=0)
+    variables = [n for n, k in G.nodes(data="kind") if k == "variable"]
+    ops = [n for n, k in G.nodes(data="kind") if k == "op"]
+    nx.draw_networkx_nodes(G, pos, nodelist=variables, node_shape="o", ax=ax)
+    nx.draw_networkx_nodes(G, pos, nodelist=ops, node_shape="s", ax=ax)
+    ax.set_title("Computational graph")
+    return ax
+
+# %% exercise="draw_graph" mistake="networkx's default labels: ops show their node names (not their operation), no values"
+def draw_graph(G, ax=None):
+    if ax is None:
+        _, ax = plt.subplots()
+    pos = nx.spring_layout(G, seed=0)
+    variables = [n for n, k in G.nodes(data="kind") if k == "variable"]
+    ops = [n for n, k in G.nodes(data="kind") if k == "op"]
+    nx.draw_networkx_nodes(G, pos, nodelist=variables, node_shape="o", ax=ax)
+    nx.draw_networkx_nodes(G, pos, nodelist=ops, node_shape="s", ax=ax)
+    nx.draw_networkx_edges(G, pos, ax=ax)
+    nx.draw_networkx_labels(G, pos, ax=ax)
+    ax.set_title("Computational graph")
+    return ax
+
+# %% exercise="draw_graph" mistake="labels with values, but no edges drawn"
+def draw_graph(G, ax=None):
+    if ax is None:
+        _, ax = plt.subplots()
+    pos = nx.spring_layout(G, seed=0)
+    variables = [n for n, k in G.nodes(data="kind") if k == "variable"]
+    ops = [n for n, k in G.nodes(data="kind") if k == "op"]
+    nx.draw_networkx_nodes(G, pos, nodelist=variables, node_shape="o", ax=ax)
+    nx.draw_networkx_nodes(G, pos, nodelist=ops, node_shape="s", ax=ax)
+    labels = {n: OPS[d["op"]]["symbol"] if d["kind"] == "op" else f"{n}\n{d.get('value', '')}" for n, d in G.nodes(data=True)}
+    nx.draw_networkx_labels(G, pos, labels, ax=ax)
+    ax.set_title("Computational graph")
+    return ax
+
 # %% exercise="draw_graph" mistake="ignores ax: always draws on a new figure"
 def draw_graph(G, ax=None):
     fig, ax = plt.subplots()

@@ -94,7 +94,7 @@ def back_prop(output, batch_y, hidden_layers, weights, batch_size, lr):
         deltas[l - 1] = np.einsum("nj,ij->ni", deltas[l], weights[l]) * sigmoid_prime(hidden_layers[l])
     return [W - lr * np.einsum("ni,nj->ij", hidden_layers[l], deltas[l]) for l, W in enumerate(weights)]
 
-# %% exercise="MLP" approach="np.array_split batches, loss with a clipped log, predict through evaluate's forward pass"
+# %% exercise="MLP" approach="np.array_split at multiples of batch_size, loss with a clipped log, predict through evaluate's forward pass"
 class MLP:
     def __init__(self, layer_sizes, X_train, Y_train, X_val, Y_val, seed=0):
         self.layer_sizes = list(layer_sizes)
@@ -119,7 +119,7 @@ class MLP:
         for epoch in range(epochs):
             start_time = time.perf_counter()
             shuffled = self.rng.permutation(n)
-            for rows in np.array_split(shuffled, int(np.ceil(n / batch_size))):
+            for rows in np.array_split(shuffled, range(batch_size, n, batch_size)):
                 hidden_layers = init_layers(len(rows), self.layer_sizes)
                 output, hidden_layers = feed_forward(self.X_train[rows], hidden_layers, self.weights)
                 self.weights = back_prop(output, self.Y_train[rows], hidden_layers, self.weights, len(rows), lr)
@@ -211,14 +211,14 @@ def gradcheck():
     print(errors)
     return errors
 
-# %% exercise="train_loop" approach="its own Generator (unseeded), He initialisation, errors from Po > 0.5 as numpy arrays"
+# %% exercise="train_loop" approach="He initialisation with np.random.normal, new arrays at each step, errors from Po > 0.5 as numpy arrays"
 def train_loop(Xtr, Ytr, Xval, Yval, h, lr, vis, n_epochs):
-    rng = np.random.default_rng()
     D = Xtr.shape[1]
-    params = [rng.normal(0, np.sqrt(2 / D), (D, h)), np.zeros(h), rng.normal(0, np.sqrt(1 / h), h), np.zeros(1)]
+    params = [np.random.normal(0, np.sqrt(2 / D), (D, h)), np.zeros(h), np.random.normal(0, np.sqrt(1 / h), h),
+              np.zeros(1)]
     errors = np.zeros((2, n_epochs))
     for epoch in range(n_epochs):
-        for i in rng.permutation(Xtr.shape[0]):
+        for i in np.random.permutation(Xtr.shape[0]):
             grads = gradient_nn(Xtr[[i]], Ytr[[i]], *params)
             params = [p - lr * g for p, g in zip(params, grads)]
         for k, (X, Y) in enumerate(((Xtr, Ytr), (Xval, Yval))):
@@ -324,7 +324,7 @@ class SoftmaxOutput(Layer, Loss):
         grad[np.arange(len(Y)), np.argmax(Y, axis=1)] -= 1
         return grad
 
-# %% exercise="NeuralNetwork" approach="index loops, no shuffling, CS231n elementwise max relative error with a flat view"
+# %% exercise="NeuralNetwork" approach="index loops over a permutation, CS231n elementwise max relative error with a flat view"
 class NeuralNetwork:
     def __init__(self, layers):
         self.layers = layers
@@ -350,9 +350,11 @@ class NeuralNetwork:
         return wrong / len(X)
 
     def sgd_epoch(self, X, Y, learning_rate, batch_size):
+        order = np.random.permutation(X.shape[0])
         for start in range(0, X.shape[0], batch_size):
-            Y_pred = self.predict(X[start:start + batch_size])
-            self.backpropagate(Y[start:start + batch_size], Y_pred)
+            rows = order[start:start + batch_size]
+            Y_pred = self.predict(X[rows])
+            self.backpropagate(Y[rows], Y_pred)
             for layer in self.layers:
                 if hasattr(layer, "grad_params"):
                     params, grads = layer.params(), layer.grad_params()

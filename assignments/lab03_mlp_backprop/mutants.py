@@ -138,6 +138,15 @@ def back_prop(output, batch_y, hidden_layers, weights, batch_size, lr):
             delta = delta @ weights[l].T
     return [W - lr * grad for W, grad in zip(weights, grads)]
 
+# %% exercise="back_prop" mistake="lets torch's autograd find the gradients (right values, but part 1 is NumPy only)"
+def back_prop(output, batch_y, hidden_layers, weights, batch_size, lr):
+    W = [torch.tensor(w, requires_grad=True) for w in weights]
+    h = torch.from_numpy(hidden_layers[0])
+    for l, w in enumerate(W):
+        h = h @ w if l == len(W) - 1 else torch.sigmoid(h @ w)
+    (-(torch.from_numpy(batch_y) * torch.log_softmax(h, dim=1)).sum() / batch_size).backward()
+    return [(w - lr * w.grad).detach().numpy() for w in W]
+
 # %% exercise="MLP" mistake="train discards the weights returned by back_prop (nothing is learned)"
 class MLP:
     def __init__(self, layer_sizes, X_train, Y_train, X_val, Y_val, seed=0):
@@ -224,6 +233,176 @@ class MLP:
         n = len(self.X_train)
         for epoch in range(epochs):
             order = self.rng.permutation(n)
+            for start in range(0, n, batch_size):
+                rows = order[start:start + batch_size]
+                output, layers = feed_forward(self.X_train[rows], init_layers(len(rows), self.layer_sizes), self.weights)
+                self.weights = back_prop(output, self.Y_train[rows], layers, self.weights, len(rows), lr)
+            self.record(epoch, 0.0)
+        return self.history
+
+    def record(self, epoch, seconds, verbose=False):
+        for split, X, Y in (("train", self.X_train, self.Y_train), ("val", self.X_val, self.Y_val)):
+            loss, accuracy = self.evaluate(X, Y)
+            self.history[f"{split}_loss"].append(loss)
+            self.history[f"{split}_acc"].append(accuracy)
+
+# %% exercise="MLP" mistake="no shuffling: every epoch takes the examples in the order of the data"
+class MLP:
+    def __init__(self, layer_sizes, X_train, Y_train, X_val, Y_val, seed=0):
+        self.layer_sizes = list(layer_sizes)
+        self.X_train, self.Y_train, self.X_val, self.Y_val = X_train, Y_train, X_val, Y_val
+        self.rng = np.random.default_rng(seed)
+        self.weights = init_weights(self.layer_sizes, self.rng)
+        self.history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+
+    def predict(self, X):
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return np.argmax(output, axis=1)
+
+    def evaluate(self, X, Y):
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return float(-np.mean(np.sum(Y * np.log(output), axis=1))), float(np.mean(np.argmax(output, 1) == np.argmax(Y, 1)))
+
+    def train(self, batch_size, epochs, lr):
+        n = len(self.X_train)
+        for epoch in range(epochs):
+            order = np.arange(n)
+            for start in range(0, n, batch_size):
+                rows = order[start:start + batch_size]
+                output, layers = feed_forward(self.X_train[rows], init_layers(len(rows), self.layer_sizes), self.weights)
+                self.weights = back_prop(output, self.Y_train[rows], layers, self.weights, len(rows), lr)
+            self.record(epoch, 0.0)
+        return self.history
+
+    def record(self, epoch, seconds, verbose=False):
+        for split, X, Y in (("train", self.X_train, self.Y_train), ("val", self.X_val, self.Y_val)):
+            loss, accuracy = self.evaluate(X, Y)
+            self.history[f"{split}_loss"].append(loss)
+            self.history[f"{split}_acc"].append(accuracy)
+
+# %% exercise="MLP" mistake="drops the last, smaller batch of each epoch"
+class MLP:
+    def __init__(self, layer_sizes, X_train, Y_train, X_val, Y_val, seed=0):
+        self.layer_sizes = list(layer_sizes)
+        self.X_train, self.Y_train, self.X_val, self.Y_val = X_train, Y_train, X_val, Y_val
+        self.rng = np.random.default_rng(seed)
+        self.weights = init_weights(self.layer_sizes, self.rng)
+        self.history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+
+    def predict(self, X):
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return np.argmax(output, axis=1)
+
+    def evaluate(self, X, Y):
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return float(-np.mean(np.sum(Y * np.log(output), axis=1))), float(np.mean(np.argmax(output, 1) == np.argmax(Y, 1)))
+
+    def train(self, batch_size, epochs, lr):
+        n = len(self.X_train)
+        for epoch in range(epochs):
+            order = self.rng.permutation(n)
+            for start in range(0, n - batch_size + 1, batch_size):
+                rows = order[start:start + batch_size]
+                output, layers = feed_forward(self.X_train[rows], init_layers(len(rows), self.layer_sizes), self.weights)
+                self.weights = back_prop(output, self.Y_train[rows], layers, self.weights, len(rows), lr)
+            self.record(epoch, 0.0)
+        return self.history
+
+    def record(self, epoch, seconds, verbose=False):
+        for split, X, Y in (("train", self.X_train, self.Y_train), ("val", self.X_val, self.Y_val)):
+            loss, accuracy = self.evaluate(X, Y)
+            self.history[f"{split}_loss"].append(loss)
+            self.history[f"{split}_acc"].append(accuracy)
+
+# %% exercise="MLP" mistake="forgets to slice the batch: a full-batch step, repeated N / batch_size times"
+class MLP:
+    def __init__(self, layer_sizes, X_train, Y_train, X_val, Y_val, seed=0):
+        self.layer_sizes = list(layer_sizes)
+        self.X_train, self.Y_train, self.X_val, self.Y_val = X_train, Y_train, X_val, Y_val
+        self.rng = np.random.default_rng(seed)
+        self.weights = init_weights(self.layer_sizes, self.rng)
+        self.history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+
+    def predict(self, X):
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return np.argmax(output, axis=1)
+
+    def evaluate(self, X, Y):
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return float(-np.mean(np.sum(Y * np.log(output), axis=1))), float(np.mean(np.argmax(output, 1) == np.argmax(Y, 1)))
+
+    def train(self, batch_size, epochs, lr):
+        n = len(self.X_train)
+        for epoch in range(epochs):
+            order = self.rng.permutation(n)
+            for start in range(0, n, batch_size):
+                rows = order
+                output, layers = feed_forward(self.X_train[rows], init_layers(len(rows), self.layer_sizes), self.weights)
+                self.weights = back_prop(output, self.Y_train[rows], layers, self.weights, len(rows), lr)
+            self.record(epoch, 0.0)
+        return self.history
+
+    def record(self, epoch, seconds, verbose=False):
+        for split, X, Y in (("train", self.X_train, self.Y_train), ("val", self.X_val, self.Y_val)):
+            loss, accuracy = self.evaluate(X, Y)
+            self.history[f"{split}_loss"].append(loss)
+            self.history[f"{split}_acc"].append(accuracy)
+
+# %% exercise="MLP" mistake="passes batch_size to back_prop also for the last, smaller batch"
+class MLP:
+    def __init__(self, layer_sizes, X_train, Y_train, X_val, Y_val, seed=0):
+        self.layer_sizes = list(layer_sizes)
+        self.X_train, self.Y_train, self.X_val, self.Y_val = X_train, Y_train, X_val, Y_val
+        self.rng = np.random.default_rng(seed)
+        self.weights = init_weights(self.layer_sizes, self.rng)
+        self.history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+
+    def predict(self, X):
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return np.argmax(output, axis=1)
+
+    def evaluate(self, X, Y):
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return float(-np.mean(np.sum(Y * np.log(output), axis=1))), float(np.mean(np.argmax(output, 1) == np.argmax(Y, 1)))
+
+    def train(self, batch_size, epochs, lr):
+        n = len(self.X_train)
+        for epoch in range(epochs):
+            order = self.rng.permutation(n)
+            for start in range(0, n, batch_size):
+                rows = order[start:start + batch_size]
+                output, layers = feed_forward(self.X_train[rows], init_layers(len(rows), self.layer_sizes), self.weights)
+                self.weights = back_prop(output, self.Y_train[rows], layers, self.weights, batch_size, lr)
+            self.record(epoch, 0.0)
+        return self.history
+
+    def record(self, epoch, seconds, verbose=False):
+        for split, X, Y in (("train", self.X_train, self.Y_train), ("val", self.X_val, self.Y_val)):
+            loss, accuracy = self.evaluate(X, Y)
+            self.history[f"{split}_loss"].append(loss)
+            self.history[f"{split}_acc"].append(accuracy)
+
+# %% exercise="MLP" mistake="shuffles with NumPy's global generator instead of self.rng"
+class MLP:
+    def __init__(self, layer_sizes, X_train, Y_train, X_val, Y_val, seed=0):
+        self.layer_sizes = list(layer_sizes)
+        self.X_train, self.Y_train, self.X_val, self.Y_val = X_train, Y_train, X_val, Y_val
+        self.rng = np.random.default_rng(seed)
+        self.weights = init_weights(self.layer_sizes, self.rng)
+        self.history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+
+    def predict(self, X):
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return np.argmax(output, axis=1)
+
+    def evaluate(self, X, Y):
+        output, _ = feed_forward(X, init_layers(len(X), self.layer_sizes), self.weights)
+        return float(-np.mean(np.sum(Y * np.log(output), axis=1))), float(np.mean(np.argmax(output, 1) == np.argmax(Y, 1)))
+
+    def train(self, batch_size, epochs, lr):
+        n = len(self.X_train)
+        for epoch in range(epochs):
+            order = np.random.permutation(n)
             for start in range(0, n, batch_size):
                 rows = order[start:start + batch_size]
                 output, layers = feed_forward(self.X_train[rows], init_layers(len(rows), self.layer_sizes), self.weights)
@@ -391,6 +570,67 @@ def gradcheck():
     errors = {"Wi": rel_error(analytic[0], numeric[0]), "bi": 0.0, "Wo": 0.0, "bo": 0.0}
     print(errors)
     return errors
+
+# %% exercise="train_loop" mistake="no shuffling: every epoch visits the examples in the order of the data"
+def train_loop(Xtr, Ytr, Xval, Yval, h, lr, vis, n_epochs):
+    D = Xtr.shape[1]
+    Wi, bi, Wo, bo = np.random.randn(D, h) / np.sqrt(D), np.zeros(h), np.random.randn(h) / np.sqrt(h), np.zeros(1)
+    error = lambda X, Y: float(np.mean(np.sign(nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[1]) != Y))
+    train_err, val_err = [], []
+    for epoch in range(n_epochs):
+        for n in range(len(Xtr)):
+            for param, grad in zip((Wi, bi, Wo, bo), gradient_nn(Xtr[n:n + 1], Ytr[n:n + 1], Wi, bi, Wo, bo)):
+                param -= lr * grad
+        train_err.append(error(Xtr, Ytr))
+        val_err.append(error(Xval, Yval))
+    return train_err, val_err
+
+# %% exercise="train_loop" mistake="shuffles once, before the first epoch: every epoch visits the examples in the same order"
+def train_loop(Xtr, Ytr, Xval, Yval, h, lr, vis, n_epochs):
+    D = Xtr.shape[1]
+    Wi, bi, Wo, bo = np.random.randn(D, h) / np.sqrt(D), np.zeros(h), np.random.randn(h) / np.sqrt(h), np.zeros(1)
+    error = lambda X, Y: float(np.mean(np.sign(nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[1]) != Y))
+    train_err, val_err = [], []
+    order = np.random.permutation(len(Xtr))
+    for epoch in range(n_epochs):
+        for n in order:
+            for param, grad in zip((Wi, bi, Wo, bo), gradient_nn(Xtr[n:n + 1], Ytr[n:n + 1], Wi, bi, Wo, bo)):
+                param -= lr * grad
+        train_err.append(error(Xtr, Ytr))
+        val_err.append(error(Xval, Yval))
+    return train_err, val_err
+
+# %% exercise="train_loop" mistake="a full-batch step per example: gradient_nn on the whole training set instead of Xtr[n:n + 1]"
+def train_loop(Xtr, Ytr, Xval, Yval, h, lr, vis, n_epochs):
+    D = Xtr.shape[1]
+    Wi, bi, Wo, bo = np.random.randn(D, h) / np.sqrt(D), np.zeros(h), np.random.randn(h) / np.sqrt(h), np.zeros(1)
+    error = lambda X, Y: float(np.mean(np.sign(nnet_forward_logloss(X, Y, Wi, bi, Wo, bo)[1]) != Y))
+    train_err, val_err = [], []
+    for epoch in range(n_epochs):
+        for n in np.random.permutation(len(Xtr)):
+            for param, grad in zip((Wi, bi, Wo, bo), gradient_nn(Xtr, Ytr, Wi, bi, Wo, bo)):
+                param -= lr * grad
+        train_err.append(error(Xtr, Ytr))
+        val_err.append(error(Xval, Yval))
+    return train_err, val_err
+
+# %% exercise="train_loop" mistake="its own unseeded Generator, not NumPy's global one: np.random.seed cannot reproduce a run"
+def train_loop(Xtr, Ytr, Xval, Yval, h, lr, vis, n_epochs):
+    rng = np.random.default_rng()
+    D = Xtr.shape[1]
+    params = [rng.normal(0, np.sqrt(2 / D), (D, h)), np.zeros(h), rng.normal(0, np.sqrt(1 / h), h), np.zeros(1)]
+    errors = np.zeros((2, n_epochs))
+    for epoch in range(n_epochs):
+        for i in rng.permutation(Xtr.shape[0]):
+            grads = gradient_nn(Xtr[[i]], Ytr[[i]], *params)
+            params = [p - lr * g for p, g in zip(params, grads)]
+        for k, (X, Y) in enumerate(((Xtr, Ytr), (Xval, Yval))):
+            Po = nnet_forward_logloss(X, Y, *params)[0]
+            errors[k, epoch] = np.mean((Po > 0.5) != (Y > 0))
+    if vis:
+        plot_decision_boundary(*params, Xtr, Ytr)
+        plt.show()
+    return errors[0], errors[1]
 
 # %% exercise="train_loop" mistake="gradient ascent: parameters updated with + lr * grad"
 def train_loop(Xtr, Ytr, Xval, Yval, h, lr, vis, n_epochs):
@@ -1314,6 +1554,223 @@ class NeuralNetwork:
                         numerical[i] = (plus - minus) / (2 * epsilon)
                     errors.append(np.linalg.norm(grad - numerical) /
                                   max(np.linalg.norm(grad) + np.linalg.norm(numerical), 1e-12))
+        return errors
+
+# %% exercise="NeuralNetwork" mistake="sgd_epoch drops the last, smaller batch"
+class NeuralNetwork:
+
+    def __init__(self, layers):
+        self.layers = layers
+
+    def loss(self, X, Y):
+        return self.layers[-1].loss(Y, self.predict(X))
+
+    def predict(self, X):
+        signal = X
+        for layer in self.layers:
+            signal = layer.fprop(signal)
+        return signal
+
+    def backpropagate(self, Y, Y_pred):
+        gradient = self.layers[-1].input_grad(Y, Y_pred)
+        for layer in reversed(self.layers[:-1]):
+            gradient = layer.bprop(gradient)
+        return gradient
+
+    def classification_error(self, X, Y):
+        predicted = np.argmax(self.predict(X), axis=1)
+        return float(np.mean(predicted != np.argmax(Y, axis=1)))
+
+    def sgd_epoch(self, X, Y, learning_rate, batch_size):
+        order = np.random.permutation(len(X))
+        for start in range(0, len(X) - batch_size + 1, batch_size):
+            batch = order[start:start + batch_size]
+            self.backpropagate(Y[batch], self.predict(X[batch]))
+            for layer in self.layers:
+                if isinstance(layer, Parameterized):
+                    for param, grad in zip(layer.params(), layer.grad_params()):
+                        param -= learning_rate * grad
+
+    def train(self, X, Y, learning_rate=0.1, max_epochs=10, batch_size=64, X_valid=None, Y_valid=None,
+              augment=None):
+        history = {"train_loss": [], "train_error": [], "valid_error": []}
+        for epoch in range(max_epochs):
+            self.sgd_epoch(augment(X) if augment else X, Y, learning_rate, batch_size)
+            Y_pred = self.predict(X)  # one forward pass for both the loss and the error
+            history["train_loss"].append(self.layers[-1].loss(Y, Y_pred))
+            history["train_error"].append(float(np.mean(np.argmax(Y_pred, axis=1) != np.argmax(Y, axis=1))))
+            report = f"epoch {epoch + 1}: training loss {history['train_loss'][-1]:.4f}, " \
+                     f"training error {history['train_error'][-1]:.2%}"
+            if X_valid is not None:
+                history["valid_error"].append(self.classification_error(X_valid, Y_valid))
+                report += f", validation error {history['valid_error'][-1]:.2%}"
+            print(report)
+        return history
+
+    def check_gradients(self, X, Y, epsilon=1e-5):
+        errors = []
+        self.backpropagate(Y, self.predict(X))
+        for index, layer in enumerate(self.layers):
+            pairs = zip(layer.params(), layer.grad_params()) if isinstance(layer, Parameterized) else []
+            for number, (param, grad) in enumerate(pairs):
+                analytic = np.array(grad, dtype=float)  # a copy: the loss evaluations below do not touch it
+                numerical = np.zeros(param.shape)
+                for i in np.ndindex(param.shape):
+                    old = param[i]
+                    param[i] = old + epsilon
+                    loss_plus = self.loss(X, Y)
+                    param[i] = old - epsilon
+                    loss_minus = self.loss(X, Y)
+                    param[i] = old
+                    numerical[i] = (loss_plus - loss_minus) / (2 * epsilon)
+                scale = max(np.linalg.norm(analytic) + np.linalg.norm(numerical), 1e-12)
+                errors.append(float(np.linalg.norm(analytic - numerical) / scale))
+                print(f"layer {index} ({type(layer).__name__}), parameter {number} of shape {param.shape}: "
+                      f"relative error {errors[-1]:.2e}")
+        return errors
+
+# %% exercise="NeuralNetwork" mistake="sgd_epoch shuffles with an unseeded np.random.default_rng(), not np.random.permutation (np.random.seed cannot reproduce a run)"
+class NeuralNetwork:
+
+    def __init__(self, layers):
+        self.layers = layers
+
+    def loss(self, X, Y):
+        return self.layers[-1].loss(Y, self.predict(X))
+
+    def predict(self, X):
+        signal = X
+        for layer in self.layers:
+            signal = layer.fprop(signal)
+        return signal
+
+    def backpropagate(self, Y, Y_pred):
+        gradient = self.layers[-1].input_grad(Y, Y_pred)
+        for layer in reversed(self.layers[:-1]):
+            gradient = layer.bprop(gradient)
+        return gradient
+
+    def classification_error(self, X, Y):
+        predicted = np.argmax(self.predict(X), axis=1)
+        return float(np.mean(predicted != np.argmax(Y, axis=1)))
+
+    def sgd_epoch(self, X, Y, learning_rate, batch_size):
+        order = np.random.default_rng().permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            self.backpropagate(Y[batch], self.predict(X[batch]))
+            for layer in self.layers:
+                if isinstance(layer, Parameterized):
+                    for param, grad in zip(layer.params(), layer.grad_params()):
+                        param -= learning_rate * grad
+
+    def train(self, X, Y, learning_rate=0.1, max_epochs=10, batch_size=64, X_valid=None, Y_valid=None,
+              augment=None):
+        history = {"train_loss": [], "train_error": [], "valid_error": []}
+        for epoch in range(max_epochs):
+            self.sgd_epoch(augment(X) if augment else X, Y, learning_rate, batch_size)
+            Y_pred = self.predict(X)  # one forward pass for both the loss and the error
+            history["train_loss"].append(self.layers[-1].loss(Y, Y_pred))
+            history["train_error"].append(float(np.mean(np.argmax(Y_pred, axis=1) != np.argmax(Y, axis=1))))
+            report = f"epoch {epoch + 1}: training loss {history['train_loss'][-1]:.4f}, " \
+                     f"training error {history['train_error'][-1]:.2%}"
+            if X_valid is not None:
+                history["valid_error"].append(self.classification_error(X_valid, Y_valid))
+                report += f", validation error {history['valid_error'][-1]:.2%}"
+            print(report)
+        return history
+
+    def check_gradients(self, X, Y, epsilon=1e-5):
+        errors = []
+        self.backpropagate(Y, self.predict(X))
+        for index, layer in enumerate(self.layers):
+            pairs = zip(layer.params(), layer.grad_params()) if isinstance(layer, Parameterized) else []
+            for number, (param, grad) in enumerate(pairs):
+                analytic = np.array(grad, dtype=float)  # a copy: the loss evaluations below do not touch it
+                numerical = np.zeros(param.shape)
+                for i in np.ndindex(param.shape):
+                    old = param[i]
+                    param[i] = old + epsilon
+                    loss_plus = self.loss(X, Y)
+                    param[i] = old - epsilon
+                    loss_minus = self.loss(X, Y)
+                    param[i] = old
+                    numerical[i] = (loss_plus - loss_minus) / (2 * epsilon)
+                scale = max(np.linalg.norm(analytic) + np.linalg.norm(numerical), 1e-12)
+                errors.append(float(np.linalg.norm(analytic - numerical) / scale))
+                print(f"layer {index} ({type(layer).__name__}), parameter {number} of shape {param.shape}: "
+                      f"relative error {errors[-1]:.2e}")
+        return errors
+
+# %% exercise="NeuralNetwork" mistake="index loops without shuffling: every epoch in the order of the data"
+class NeuralNetwork:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def loss(self, X, Y):
+        return self.layers[-1].loss(Y, self.predict(X))
+
+    def predict(self, X):
+        for i in range(len(self.layers)):
+            X = self.layers[i].fprop(X)
+        return X
+
+    def backpropagate(self, Y, Y_pred):
+        grad = self.layers[-1].input_grad(Y, Y_pred)
+        for i in range(len(self.layers) - 2, -1, -1):
+            grad = self.layers[i].bprop(grad)
+        return grad
+
+    def classification_error(self, X, Y):
+        wrong = 0
+        for scores, target in zip(self.predict(X), Y):
+            wrong += int(np.argmax(scores) != np.argmax(target))
+        return wrong / len(X)
+
+    def sgd_epoch(self, X, Y, learning_rate, batch_size):
+        for start in range(0, X.shape[0], batch_size):
+            Y_pred = self.predict(X[start:start + batch_size])
+            self.backpropagate(Y[start:start + batch_size], Y_pred)
+            for layer in self.layers:
+                if hasattr(layer, "grad_params"):
+                    params, grads = layer.params(), layer.grad_params()
+                    for k in range(len(params)):
+                        params[k][...] = params[k] - learning_rate * grads[k]
+
+    def train(self, X, Y, learning_rate=0.1, max_epochs=10, batch_size=64, X_valid=None, Y_valid=None,
+              augment=None):
+        history = {"train_loss": [], "train_error": [], "valid_error": []}
+        for epoch in range(max_epochs):
+            X_epoch = augment(X) if augment is not None else X
+            self.sgd_epoch(X_epoch, Y, learning_rate, batch_size)
+            history["train_loss"].append(float(self.loss(X, Y)))
+            history["train_error"].append(self.classification_error(X, Y))
+            if X_valid is not None and Y_valid is not None:
+                history["valid_error"].append(self.classification_error(X_valid, Y_valid))
+            print(epoch, history["train_loss"][-1])
+        return history
+
+    def check_gradients(self, X, Y, epsilon=1e-5):
+        errors = []
+        for layer in self.layers:
+            if not isinstance(layer, Parameterized):
+                continue
+            for p in range(len(layer.params())):
+                param = layer.params()[p]
+                flat = param.reshape(-1)  # a view: writing into it changes the layer
+                numerical = np.zeros(flat.size)
+                for i in range(flat.size):
+                    flat[i] += epsilon
+                    plus = self.loss(X, Y)
+                    flat[i] -= 2 * epsilon
+                    minus = self.loss(X, Y)
+                    flat[i] += epsilon
+                    numerical[i] = (plus - minus) / (2 * epsilon)
+                self.backpropagate(Y, self.predict(X))
+                analytic = layer.grad_params()[p].reshape(-1)
+                error = np.max(np.abs(analytic - numerical) / np.maximum(1e-8, np.abs(analytic) + np.abs(numerical)))
+                print("parameter", p, "of", type(layer).__name__, "relative error", error)
+                errors.append(error)
         return errors
 
 # %% exercise="build_mnist_network" mistake="hidden layer without the ReLU (linear activation): the network is linear"

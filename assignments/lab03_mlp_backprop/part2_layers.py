@@ -23,10 +23,13 @@
 #   shape (N, D), and stores `dW` and `db`, the gradients of the **mean** loss L — the average over
 #   the batch of each example's gradient.
 #
+# Write your layers with NumPy: PyTorch appears only in the tests and in the test helpers (which
+# compute the same layers with autograd), and the tests check that your layers do not use it.
+#
 # Write your code where it says `YOUR CODE HERE` (delete the `raise NotImplementedError()` line).
 # The cells that start with a docstring are tests: run them to check your work. They show one worked
 # example; when grading, more tests run on other inputs (compared with PyTorch's autograd), so make
-# your code general. Run the cells in order, from the top. Total: 40 points.
+# your code general. Run the cells in order, from the top. Total: 34 points.
 
 # %% tags=["readonly"] id="imports"
 import time
@@ -37,11 +40,15 @@ import torch
 import torch.nn.functional as F
 
 import autograder
-from autograder.checks import assert_close, assert_equal, assert_shape, assert_true, assert_type, quiet
+from autograder.checks import (assert_close, assert_equal, assert_not_used, assert_shape, assert_true, assert_type,
+                               call, note_hidden_tests, quiet, substitute)
 from autograder.data import load_mnist
 
+# The tensors of this lab are tiny: one thread avoids the cost of starting threads for every operation.
+torch.set_num_threads(1)
+
 # %% [markdown]
-# ## 1. Activation functions (6 points)
+# ## 1. Activation functions (4 points)
 #
 # An `Activation` is a layer without parameters that applies a function elementwise. Its `fprop`
 # remembers its input; its `bprop(output_grad)` returns `output_grad * f'(input)` (chain rule,
@@ -115,66 +122,72 @@ class Activation:
         ### END SOLUTION
 
 # %% tags=["tests"] id="test_Activation_example" points=1
-"""Activation gives sigmoid(0) = 0.5 with slope 0.25, and ReLU's values and slopes on a small example."""
-sigmoid_act = Activation("sigmoid")
-assert_close(sigmoid_act.fprop(np.zeros((1, 2))), np.array([[0.5, 0.5]]), name="sigmoid fprop at 0")
-assert_close(sigmoid_act.bprop(np.ones((1, 2))), np.array([[0.25, 0.25]]), name="sigmoid bprop at 0")
-relu_act = Activation("relu")
-x_example = np.array([[-2.0, -0.5, 0.5, 2.0]])
-assert_close(relu_act.fprop(x_example), np.array([[0.0, 0.0, 0.5, 2.0]]), name="relu fprop",
-             inputs={"input": x_example})
-assert_close(relu_act.bprop(np.array([[3.0, 3.0, 3.0, 3.0]])), np.array([[0.0, 0.0, 3.0, 3.0]]),
-             name="relu bprop of output_grad = 3", inputs={"input": x_example})
+"""Activation's fprop and bprop agree with torch and its autograd for the four names, on a small input."""
+_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+_x = np.array([[-2.0, -0.5, 0.5, 2.0]])
+_output_grad = np.array([[1.0, -2.0, 3.0, 0.5]])
+for _name, _function in _functions.items():
+    _x_t = torch.tensor(_x, requires_grad=True)
+    _function(_x_t).backward(torch.tensor(_output_grad))
+    _act = call(Activation, _name)
+    assert_close(call(_act.fprop, _x), _function(torch.tensor(_x)), name=f"Activation({_name!r}).fprop(x)",
+                 inputs={"x": _x})
+    assert_close(call(_act.bprop, _output_grad), _x_t.grad, name=f"Activation({_name!r}).bprop",
+                 inputs={"x": _x, "output_grad": _output_grad})
+assert_not_used(Activation.fprop, ["torch"], name="Activation.fprop")
+assert_not_used(Activation.bprop, ["torch"], name="Activation.bprop")
 
-# %% tags=["tests"] id="test_Activation_fprop" points=2
+# %% tags=["tests"] id="test_Activation_fprop" points=1
 """Activation.fprop matches torch's functions for all four names, on random and on large inputs."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-torch_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
-rng = np.random.default_rng(10)
-for name, function in torch_functions.items():
-    for shape in ((1, 1), (3, 5), (17, 4)):
-        x = 3 * rng.standard_normal(shape)
-        out = Activation(name).fprop(x)
-        assert_type(out, np.ndarray, name=f"Activation({name!r}).fprop")
-        assert_shape(out, shape, name=f"Activation({name!r}).fprop of a {shape} input")
-        assert_close(out, function(torch.tensor(x)), name=f"Activation({name!r}).fprop of a {shape} input",
+_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+_rng = np.random.default_rng(10)
+for _name, _function in _functions.items():
+    for _shape in ((1, 1), (3, 5), (17, 4)):
+        _x = 3 * _rng.standard_normal(_shape)
+        _out = call(call(Activation, _name).fprop, _x)
+        assert_type(_out, np.ndarray, name=f"Activation({_name!r}).fprop")
+        assert_shape(_out, _shape, name=f"Activation({_name!r}).fprop of a {_shape} input")
+        assert_close(_out, _function(torch.tensor(_x)), name=f"Activation({_name!r}).fprop of a {_shape} input",
                      rtol=1e-7, atol=1e-10)
-    x = np.array([[-1000.0, -50.0, 0.0, 50.0, 1000.0]])
+    _x = np.array([[-1000.0, -50.0, 0.0, 50.0, 1000.0]])
     with quiet():
-        out = Activation(name).fprop(x)
-    assert_close(out, function(torch.tensor(x)), name=f"Activation({name!r}).fprop of large inputs",
-                 inputs={"input": x}, rtol=1e-7, atol=1e-10)
-    x32 = rng.standard_normal((4, 3)).astype(np.float32)
-    assert_close(Activation(name).fprop(x32), function(torch.tensor(x32)),
-                 name=f"Activation({name!r}).fprop of a float32 input", rtol=1e-5, atol=1e-6)
+        _out = call(call(Activation, _name).fprop, _x)
+    assert_close(_out, _function(torch.tensor(_x)), name=f"Activation({_name!r}).fprop of large inputs",
+                 inputs={"input": _x}, rtol=1e-7, atol=1e-10)
+    _x32 = _rng.standard_normal((4, 3)).astype(np.float32)
+    assert_close(call(call(Activation, _name).fprop, _x32), _function(torch.tensor(_x32)),
+                 name=f"Activation({_name!r}).fprop of a float32 input", rtol=1e-5, atol=1e-6)
 ### END HIDDEN TESTS
 
-# %% tags=["tests"] id="test_Activation_bprop" points=3
+# %% tags=["tests"] id="test_Activation_bprop" points=2
 """Activation.bprop matches torch autograd (float64) for all four names, at the input of the last fprop."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-torch_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
-rng = np.random.default_rng(11)
-for name, function in torch_functions.items():
-    for shape in ((1, 1), (3, 5), (17, 4), (6, 1)):
-        x, output_grad = 2 * rng.standard_normal(shape), rng.standard_normal(shape)
-        x_t = torch.tensor(x, requires_grad=True)
-        function(x_t).backward(torch.tensor(output_grad))
-        act = Activation(name)
-        act.fprop(rng.standard_normal(shape))  # bprop must use the latest input
-        act.fprop(x)
-        grad = act.bprop(output_grad)
-        assert_type(grad, np.ndarray, name=f"Activation({name!r}).bprop")
-        assert_shape(grad, shape, name=f"Activation({name!r}).bprop for a {shape} input")
-        assert_close(grad, x_t.grad, name=f"Activation({name!r}).bprop for a {shape} input",
-                     inputs={"input": x, "output_grad": output_grad}, rtol=1e-7, atol=1e-10)
-    x = np.array([[-1000.0, -30.0, 30.0, 1000.0]])
-    x_t = torch.tensor(x, requires_grad=True)
-    function(x_t).backward(torch.ones_like(x_t))
-    act = Activation(name)
+_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+_rng = np.random.default_rng(11)
+for _name, _function in _functions.items():
+    for _shape in ((1, 1), (3, 5), (17, 4), (6, 1)):
+        _x, _output_grad = 2 * _rng.standard_normal(_shape), _rng.standard_normal(_shape)
+        _x_t = torch.tensor(_x, requires_grad=True)
+        _function(_x_t).backward(torch.tensor(_output_grad))
+        _act = call(Activation, _name)
+        call(_act.fprop, _rng.standard_normal(_shape))  # bprop must use the latest input
+        call(_act.fprop, _x)
+        _grad = call(_act.bprop, _output_grad)
+        assert_type(_grad, np.ndarray, name=f"Activation({_name!r}).bprop")
+        assert_shape(_grad, _shape, name=f"Activation({_name!r}).bprop for a {_shape} input")
+        assert_close(_grad, _x_t.grad, name=f"Activation({_name!r}).bprop for a {_shape} input",
+                     inputs={"input": _x, "output_grad": _output_grad}, rtol=1e-7, atol=1e-10)
+    _x = np.array([[-1000.0, -30.0, 30.0, 1000.0]])
+    _x_t = torch.tensor(_x, requires_grad=True)
+    _function(_x_t).backward(torch.ones_like(_x_t))
+    _act = call(Activation, _name)
     with quiet():
-        act.fprop(x)
-        grad = act.bprop(np.ones_like(x))
-    assert_close(grad, x_t.grad, name=f"Activation({name!r}).bprop at large inputs", inputs={"input": x},
+        call(_act.fprop, _x)
+        _grad = call(_act.bprop, np.ones_like(_x))
+    assert_close(_grad, _x_t.grad, name=f"Activation({_name!r}).bprop at large inputs", inputs={"input": _x},
                  rtol=1e-7, atol=1e-10)
 ### END HIDDEN TESTS
 
@@ -242,7 +255,7 @@ class InputLayer(Layer):
         return output_grad
 
 # %% [markdown]
-# ## 3. A fully connected layer (8 points)
+# ## 3. A fully connected layer (7 points)
 #
 # `FullyConnectedLayer(input_layer, num_units, init_stddev, activation_fun)` computes
 #
@@ -331,119 +344,144 @@ class FullyConnectedLayer(Layer, Parameterized):
         return [self.dW, self.db]
         ### END SOLUTION
 
+# %% [markdown]
+# The tests of the layers below use activations computed by PyTorch, so that a bug in your
+# `Activation` does not count twice (your layers get an object with the same `fprop`/`bprop`).
+
+# %% tags=["readonly"] id="torch_activation"
+class TorchActivation:
+    """Like Activation, computed by torch: fprop applies the function, bprop multiplies by its derivative (autograd)."""
+
+    FUNCTIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+
+    def __init__(self, name):
+        self.name, self.last_input = name, None
+
+    def fprop(self, input):
+        self.last_input = np.asarray(input, dtype=float)
+        return self.FUNCTIONS[self.name](torch.from_numpy(self.last_input)).numpy()
+
+    def bprop(self, output_grad):
+        x = torch.tensor(self.last_input, requires_grad=True)
+        (grad,) = torch.autograd.grad(self.FUNCTIONS[self.name](x), x, torch.as_tensor(output_grad, dtype=x.dtype))
+        return grad.numpy()
+
 # %% tags=["tests"] id="test_FullyConnectedLayer_example" points=1
-"""FullyConnectedLayer on a worked example: 2 inputs, 3 ReLU units, W and b set by hand."""
-example_layer = FullyConnectedLayer(InputLayer((None, 2)), 3, 0.1, Activation("relu"))
-W_example, b_example = example_layer.params()
-assert_shape(W_example, (2, 3), name="W of a layer with 2 inputs and 3 units")
-assert_shape(b_example, (3,), name="b of a layer with 3 units")
-W_example[...] = [[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]]  # in place: params() returns the arrays themselves
-b_example[...] = [0.0, 1.0, 0.0]
-# X W + b = [3, 2, -1], so the ReLU gives [3, 2, 0] and lets the gradient through units 0 and 1 only.
-assert_close(example_layer.fprop(np.array([[1.0, 1.0]])), np.array([[3.0, 2.0, 0.0]]), name="fprop([[1, 1]])")
-input_grad_example = example_layer.bprop(np.array([[1.0, 1.0, 1.0]]))
-dW_example, db_example = example_layer.grad_params()
-assert_close(dW_example, np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0]]), name="dW")
-assert_close(db_example, np.array([1.0, 1.0, 0.0]), name="db")
-assert_close(input_grad_example, np.array([[1.0, 3.0]]), name="bprop([[1, 1, 1]]) (the input gradient)")
+"""FullyConnectedLayer on a worked example: 2 inputs, 3 ReLU units, W and b set by hand, a batch of 2."""
+_layer = call(FullyConnectedLayer, InputLayer((None, 2)), 3, 0.1, TorchActivation("relu"))
+_params = call(_layer.params)
+assert_true(isinstance(_params, (list, tuple)) and len(_params) == 2, "params() should return [W, b]")
+assert_shape(_params[0], (2, 3), name="W of a layer with 2 inputs and 3 units")
+assert_shape(_params[1], (3,), name="b of a layer with 3 units")
+_params[0][...] = [[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]]  # in place: params() returns the arrays themselves
+_params[1][...] = [0.0, 1.0, 0.0]
+# For x = [1, 1]: X W + b = [3, 2, -1], ReLU [3, 2, 0]; for x = [0, 2]: [4, 3, 0], ReLU [4, 3, 0].
+_X = np.array([[1.0, 1.0], [0.0, 2.0]])
+assert_close(call(_layer.fprop, _X), np.array([[3.0, 2.0, 0.0], [4.0, 3.0, 0.0]]), name="fprop(X)", inputs={"X": _X})
+_input_grad = call(_layer.bprop, np.array([[1.0, 1.0, 1.0], [1.0, 2.0, 3.0]]))
+_grads = call(_layer.grad_params)
+assert_true(isinstance(_grads, (list, tuple)) and len(_grads) == 2, "grad_params() should return [dW, db]")
+assert_close(_grads[0], np.array([[0.5, 0.5, 0.0], [1.5, 2.5, 0.0]]), name="dW (the mean over the batch of 2)")
+assert_close(_grads[1], np.array([1.0, 1.5, 0.0]), name="db (the mean over the batch of 2)")
+assert_close(_input_grad, np.array([[1.0, 3.0], [1.0, 4.0]]), name="bprop(output_grad) (the input gradient)")
 
 # %% tags=["tests"] id="test_FullyConnectedLayer_init" points=1
 """FullyConnectedLayer starts with W ~ N(0, init_stddev^2), b = 0, and params() returns the arrays in use."""
-### BEGIN HIDDEN TESTS
 np.random.seed(12)
-layer = FullyConnectedLayer(InputLayer((None, 300)), 200, 0.05, Activation("linear"))
-W, b = layer.params()
-assert_shape(W, (300, 200), name="W of a layer with 300 inputs and 200 units")
-assert_shape(b, (200,), name="b of a layer with 200 units")
-assert_close(np.std(W), 0.05, name="standard deviation of W (init_stddev = 0.05)", rtol=0.05)
-assert_close(np.mean(W), 0.0, name="mean of W", atol=0.002)
-assert_close(b, np.zeros(200), name="b at initialisation")
-assert_equal(layer.output_size()[-1], 200, name="output_size()[-1] of a layer with 200 units")
-b[...] = 1.5  # the network updates parameters in place, so fprop must see the change
-assert_close(layer.fprop(np.zeros((2, 300))), np.full((2, 200), 1.5),
-             name="fprop after setting params()[1] (b) to 1.5 in place (does params() return copies?)")
+_layer = call(FullyConnectedLayer, InputLayer((None, 300)), 200, 0.05, TorchActivation("linear"))
+_W, _b = call(_layer.params)
+assert_shape(_W, (300, 200), name="W of a layer with 300 inputs and 200 units")
+assert_close(np.std(_W), 0.05, name="standard deviation of W (init_stddev = 0.05)", rtol=0.05)
+assert_close(_b, np.zeros(200), name="b at initialisation")
+### BEGIN HIDDEN TESTS
+assert_close(np.mean(_W), 0.0, name="mean of W", atol=0.002)
+assert_equal(_layer.output_size()[-1], 200, name="output_size()[-1] of a layer with 200 units")
+_b[...] = 1.5  # the network updates parameters in place, so fprop must see the change
+assert_close(call(_layer.fprop, np.zeros((2, 300))), np.full((2, 200), 1.5),
+             name="fprop with b set to 1.5 in place",
+             inputs={"hint": "does params() return copies?"})
 np.random.seed(13)
-other = FullyConnectedLayer(layer, 7, 2.0, Activation("tanh"))  # input size from the previous layer
-assert_shape(other.params()[0], (200, 7), name="W of a layer with 7 units after a layer of 200 units")
-assert_close(np.std(other.params()[0]), 2.0, name="standard deviation of W (init_stddev = 2)", rtol=0.1)
+_other = call(FullyConnectedLayer, _layer, 7, 2.0, TorchActivation("tanh"))  # input size from the previous layer
+assert_shape(call(_other.params)[0], (200, 7), name="W of a layer with 7 units after a layer of 200 units")
+assert_close(np.std(call(_other.params)[0]), 2.0, name="standard deviation of W (init_stddev = 2)", rtol=0.1)
 ### END HIDDEN TESTS
 
-# %% tags=["tests"] id="test_FullyConnectedLayer_fprop" points=2
+# %% tags=["tests"] id="test_FullyConnectedLayer_fprop" points=1
 """FullyConnectedLayer.fprop matches torch's linear layer and activation, for several sizes and activations."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-torch_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
-rng = np.random.default_rng(14)
-for name, function in torch_functions.items():
-    for n, d, m in ((1, 3, 2), (5, 4, 6), (17, 8, 3), (4, 1, 1)):
-        layer = FullyConnectedLayer(InputLayer((None, d)), m, 1.0, Activation(name))
-        W, b = layer.params()
-        W[...] = rng.standard_normal((d, m))
-        b[...] = rng.standard_normal(m)
-        x = rng.standard_normal((n, d))
-        expected = function(F.linear(torch.tensor(x), torch.tensor(W).T, torch.tensor(b)))
-        out = layer.fprop(x)
-        assert_type(out, np.ndarray, name=f"fprop ({name})")
-        assert_shape(out, (n, m), name=f"fprop of a ({n}, {d}) input through {m} units ({name})")
-        assert_close(out, expected, name=f"fprop of a ({n}, {d}) input through {m} units ({name})",
-                     rtol=1e-7, atol=1e-10)
+_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+_rng = np.random.default_rng(14)
+for _name, _function in _functions.items():
+    for _n, _d, _m in ((1, 3, 2), (5, 4, 6), (17, 8, 3), (4, 1, 1)):
+        _layer = call(FullyConnectedLayer, InputLayer((None, _d)), _m, 1.0, TorchActivation(_name))
+        _W, _b = call(_layer.params)
+        _W[...] = _rng.standard_normal((_d, _m))
+        _b[...] = _rng.standard_normal(_m)
+        _x = _rng.standard_normal((_n, _d))
+        _expected = _function(F.linear(torch.tensor(_x), torch.tensor(_W).T, torch.tensor(_b)))
+        _out = call(_layer.fprop, _x)
+        _where = f"a ({_n}, {_d}) input through {_m} units ({_name})"
+        assert_type(_out, np.ndarray, name=f"fprop of {_where}")
+        assert_shape(_out, (_n, _m), name=f"fprop of {_where}")
+        assert_close(_out, _expected, name=f"fprop of {_where}", rtol=1e-7, atol=1e-10)
+assert_not_used(FullyConnectedLayer.fprop, ["torch"], name="FullyConnectedLayer.fprop")
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_FullyConnectedLayer_bprop_params" points=2
 """FullyConnectedLayer.bprop stores dW and db equal to torch autograd's gradients of the mean loss."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-def torch_dense_grads(x, W, b, output_grad, function):
-    """Gradients of sum(out * output_grad) / N w.r.t. W, b and (without the 1/N) w.r.t. x."""
-    x_t, W_t, b_t = (torch.tensor(a, requires_grad=True) for a in (x, W, b))
-    out = function(x_t @ W_t + b_t)
-    ((out * torch.tensor(output_grad)).sum() / len(x)).backward()
-    return W_t.grad, b_t.grad, x_t.grad * len(x)
-
-torch_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
-rng = np.random.default_rng(15)
-for name, function in torch_functions.items():
-    for n, d, m in ((1, 3, 2), (5, 4, 6), (17, 8, 3), (8, 2, 1)):
-        layer = FullyConnectedLayer(InputLayer((None, d)), m, 1.0, Activation(name))
-        W, b = layer.params()
-        W[...] = rng.standard_normal((d, m))
-        b[...] = rng.standard_normal(m)
-        x, output_grad = rng.standard_normal((n, d)), rng.standard_normal((n, m))
-        dW_ref, db_ref, _ = torch_dense_grads(x, W, b, output_grad, function)
-        layer.fprop(x)
-        layer.bprop(output_grad)
-        dW, db = layer.grad_params()
-        assert_shape(dW, (d, m), name=f"dW for W of shape ({d}, {m})")
-        assert_shape(db, (m,), name=f"db for b of shape ({m},)")
-        where = f"for a batch of {n}, ({d} inputs, {m} units, {name})"
-        assert_close(dW, dW_ref, name=f"dW {where}", rtol=1e-7, atol=1e-10)
-        assert_close(db, db_ref, name=f"db {where}", rtol=1e-7, atol=1e-10)
-        assert_close(layer.dW, dW_ref, name=f"self.dW {where}", rtol=1e-7, atol=1e-10)
-        assert_close(layer.db, db_ref, name=f"self.db {where}", rtol=1e-7, atol=1e-10)
+_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+_rng = np.random.default_rng(15)
+for _name, _function in _functions.items():
+    for _n, _d, _m in ((1, 3, 2), (5, 4, 6), (17, 8, 3), (8, 2, 1)):
+        _layer = call(FullyConnectedLayer, InputLayer((None, _d)), _m, 1.0, TorchActivation(_name))
+        _W, _b = call(_layer.params)
+        _W[...] = _rng.standard_normal((_d, _m))
+        _b[...] = _rng.standard_normal(_m)
+        _x, _output_grad = _rng.standard_normal((_n, _d)), _rng.standard_normal((_n, _m))
+        _leaves = [torch.tensor(a, requires_grad=True) for a in (_W, _b)]
+        ((_function(torch.tensor(_x) @ _leaves[0] + _leaves[1]) * torch.tensor(_output_grad)).sum() / _n).backward()
+        call(_layer.fprop, _x)
+        call(_layer.bprop, _output_grad)
+        _dW, _db = call(_layer.grad_params)
+        assert_shape(_dW, (_d, _m), name=f"dW for W of shape ({_d}, {_m})")
+        assert_shape(_db, (_m,), name=f"db for b of shape ({_m},)")
+        _where = f"for a batch of {_n}, ({_d} inputs, {_m} units, {_name})"
+        assert_close(_dW, _leaves[0].grad, name=f"dW {_where}", rtol=1e-7, atol=1e-10)
+        assert_close(_db, _leaves[1].grad, name=f"db {_where}", rtol=1e-7, atol=1e-10)
+        assert_close(_layer.dW, _leaves[0].grad, name=f"self.dW {_where}", rtol=1e-7, atol=1e-10)
+        assert_close(_layer.db, _leaves[1].grad, name=f"self.db {_where}", rtol=1e-7, atol=1e-10)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_FullyConnectedLayer_bprop_input" points=2
 """FullyConnectedLayer.bprop returns the input gradient computed by torch autograd, for several sizes."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-torch_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
-rng = np.random.default_rng(16)
-for name, function in torch_functions.items():
-    for n, d, m in ((1, 3, 2), (5, 4, 6), (17, 8, 3), (3, 5, 1)):
-        layer = FullyConnectedLayer(InputLayer((None, d)), m, 1.0, Activation(name))
-        W, b = layer.params()
-        W[...] = rng.standard_normal((d, m))
-        b[...] = rng.standard_normal(m)
-        x, output_grad = rng.standard_normal((n, d)), rng.standard_normal((n, m))
-        _, _, dx_ref = torch_dense_grads(x, W, b, output_grad, function)
-        layer.fprop(rng.standard_normal((n, d)))  # bprop must use the latest input
-        layer.fprop(x)
-        dx = layer.bprop(output_grad)
-        assert_type(dx, np.ndarray, name="bprop's return value")
-        assert_shape(dx, (n, d), name=f"bprop's input gradient for a ({n}, {d}) input")
-        assert_close(dx, dx_ref, name=f"input gradient for a ({n}, {d}) input through {m} units ({name})",
+_functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+_rng = np.random.default_rng(16)
+for _name, _function in _functions.items():
+    for _n, _d, _m in ((1, 3, 2), (5, 4, 6), (17, 8, 3), (3, 5, 1)):
+        _layer = call(FullyConnectedLayer, InputLayer((None, _d)), _m, 1.0, TorchActivation(_name))
+        _W, _b = call(_layer.params)
+        _W[...] = _rng.standard_normal((_d, _m))
+        _b[...] = _rng.standard_normal(_m)
+        _x, _output_grad = _rng.standard_normal((_n, _d)), _rng.standard_normal((_n, _m))
+        _x_t = torch.tensor(_x, requires_grad=True)  # the gradient of the summed loss: no 1/N
+        (_function(_x_t @ torch.tensor(_W) + torch.tensor(_b)) * torch.tensor(_output_grad)).sum().backward()
+        call(_layer.fprop, _rng.standard_normal((_n, _d)))  # bprop must use the latest input
+        call(_layer.fprop, _x)
+        _dx = call(_layer.bprop, _output_grad)
+        assert_type(_dx, np.ndarray, name="what bprop returns")
+        assert_shape(_dx, (_n, _d), name=f"bprop's input gradient for a ({_n}, {_d}) input")
+        assert_close(_dx, _x_t.grad, name=f"input gradient for a ({_n}, {_d}) input, {_m} units ({_name})",
                      rtol=1e-7, atol=1e-10)
+assert_not_used(FullyConnectedLayer.bprop, ["torch"], name="FullyConnectedLayer.bprop")
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 4. Output layers and their losses (9 points)
+# ## 4. Output layers and their losses (5 points + 2 points)
 #
 # The last layer of a network turns the output into predictions and defines the loss. It has no
 # parameters, and instead of `bprop` it has `input_grad(Y, Y_pred)`: the gradient of the **summed**
@@ -485,34 +523,38 @@ class LinearOutput(Layer, Loss):
         ### END SOLUTION
 
 # %% tags=["tests"] id="test_LinearOutput_loss" points=1
-"""LinearOutput.loss is the batch mean of half the squared error (0.5 * (1 + 4) = 2.5 in the example)."""
-linear_output = LinearOutput(InputLayer((None, 2)))
-assert_close(linear_output.loss(np.array([[1.0, 2.0]]), np.array([[2.0, 0.0]])), 2.5,
-             name="loss(Y=[[1, 2]], Y_pred=[[2, 0]])")
+"""LinearOutput.loss is the batch mean of half the squared errors: (0.5 (1 + 4) + 0.5 (9 + 0)) / 2 = 3.5 here."""
+_output = call(LinearOutput, InputLayer((None, 2)))
+_Y, _Y_pred = np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([[2.0, 0.0], [3.0, 1.0]])
+assert_close(call(_output.fprop, _Y_pred), _Y_pred, name="LinearOutput.fprop (the identity)")
+assert_close(call(_output.loss, _Y, _Y_pred), 3.5, name="loss(Y, Y_pred) for a batch of 2",
+             inputs={"Y": _Y, "Y_pred": _Y_pred})
 ### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(17)
-for n, k in ((1, 1), (4, 3), (10, 1), (7, 5)):
-    Y, Y_pred = rng.standard_normal((n, k)), rng.standard_normal((n, k))
-    output = LinearOutput(InputLayer((None, k)))
-    assert_close(output.fprop(Y_pred), Y_pred, name=f"LinearOutput.fprop of a ({n}, {k}) input")
-    expected = 0.5 * F.mse_loss(torch.tensor(Y_pred), torch.tensor(Y), reduction="sum") / n
-    assert_close(output.loss(Y, Y_pred), expected, name=f"loss of a batch of {n} with {k} outputs", rtol=1e-8)
+_rng = np.random.default_rng(17)
+for _n, _k in ((1, 1), (4, 3), (10, 1), (7, 5)):
+    _Y, _Y_pred = _rng.standard_normal((_n, _k)), _rng.standard_normal((_n, _k))
+    _output = call(LinearOutput, InputLayer((None, _k)))
+    assert_close(call(_output.fprop, _Y_pred), _Y_pred, name=f"LinearOutput.fprop of a ({_n}, {_k}) input")
+    _expected = 0.5 * F.mse_loss(torch.tensor(_Y_pred), torch.tensor(_Y), reduction="sum") / _n
+    assert_close(call(_output.loss, _Y, _Y_pred), _expected, name=f"loss of a batch of {_n} with {_k} outputs",
+                 rtol=1e-8)
 ### END HIDDEN TESTS
 
-# %% tags=["tests"] id="test_LinearOutput_input_grad" points=2
+# %% tags=["tests"] id="test_LinearOutput_input_grad" points=1
 """LinearOutput.input_grad equals torch autograd's gradient of the summed squared loss."""
-assert_close(linear_output.input_grad(np.array([[1.0, 2.0]]), np.array([[2.0, 0.0]])), np.array([[1.0, -2.0]]),
+_output = call(LinearOutput, InputLayer((None, 2)))
+assert_close(call(_output.input_grad, np.array([[1.0, 2.0]]), np.array([[2.0, 0.0]])), np.array([[1.0, -2.0]]),
              name="input_grad(Y=[[1, 2]], Y_pred=[[2, 0]])")
 ### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(18)
-for n, k in ((1, 1), (4, 3), (10, 1), (7, 5)):
-    Y, z = rng.standard_normal((n, k)), rng.standard_normal((n, k))
-    z_t = torch.tensor(z, requires_grad=True)
-    (0.5 * ((z_t - torch.tensor(Y)) ** 2).sum()).backward()
-    output = LinearOutput(InputLayer((None, k)))
-    grad = output.input_grad(Y, output.fprop(z))
-    assert_shape(grad, (n, k), name=f"input_grad for a batch of {n} with {k} outputs")
-    assert_close(grad, z_t.grad, name=f"input_grad for a batch of {n} with {k} outputs", rtol=1e-8, atol=1e-12)
+_rng = np.random.default_rng(18)
+for _n, _k in ((1, 1), (4, 3), (10, 1), (7, 5)):
+    _Y, _z = _rng.standard_normal((_n, _k)), _rng.standard_normal((_n, _k))
+    _z_t = torch.tensor(_z, requires_grad=True)
+    (0.5 * ((_z_t - torch.tensor(_Y)) ** 2).sum()).backward()
+    _output = call(LinearOutput, InputLayer((None, _k)))
+    _grad = call(_output.input_grad, _Y, call(_output.fprop, _z))
+    assert_shape(_grad, (_n, _k), name=f"input_grad for a batch of {_n} with {_k} outputs")
+    assert_close(_grad, _z_t.grad, name=f"input_grad for a batch of {_n} with {_k} outputs", rtol=1e-8, atol=1e-12)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -555,55 +597,57 @@ class SoftmaxOutput(Layer, Loss):
 
 # %% tags=["tests"] id="test_SoftmaxOutput_fprop" points=1
 """SoftmaxOutput.fprop matches torch.softmax row by row, also for scores of magnitude 1000."""
-softmax_output = SoftmaxOutput(InputLayer((None, 3)))
-assert_close(softmax_output.fprop(np.log([[1.0, 1.0, 2.0]])), np.array([[0.25, 0.25, 0.5]]),
+_output = call(SoftmaxOutput, InputLayer((None, 3)))
+assert_close(call(_output.fprop, np.log([[1.0, 1.0, 2.0]])), np.array([[0.25, 0.25, 0.5]]),
              name="fprop(log([[1, 1, 2]]))")
-### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(19)
-for scale in (1.0, 10.0, 1000.0):
-    for n, k in ((1, 2), (5, 10), (8, 3), (3, 1)):
-        z = scale * rng.standard_normal((n, k))
-        with quiet():
-            out = SoftmaxOutput(InputLayer((None, k))).fprop(z)
-        assert_shape(out, (n, k), name=f"fprop of ({n}, {k}) scores")
-        assert_close(out, torch.softmax(torch.tensor(z), dim=1), name=f"fprop of ({n}, {k}) scores of scale {scale:g}",
-                     rtol=1e-7, atol=1e-12)
-z = np.array([[1000.0, 1001.0, -1000.0], [-1000.0, -1000.0, -999.0]])
+_z = np.array([[1000.0, 1001.0, -1000.0], [-1000.0, -1000.0, -999.0]])
 with quiet():
-    out = softmax_output.fprop(z)
-assert_close(out, torch.softmax(torch.tensor(z), dim=1), name="fprop of scores of magnitude 1000", inputs={"input": z})
+    _out = call(_output.fprop, _z)
+assert_close(_out, torch.softmax(torch.tensor(_z), dim=1), name="fprop of scores of magnitude 1000", inputs={"input": _z})
+assert_not_used(SoftmaxOutput.fprop, ["torch"], name="SoftmaxOutput.fprop")
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(19)
+for _scale in (1.0, 10.0, 1000.0):
+    for _n, _k in ((1, 2), (5, 10), (8, 3), (3, 1)):
+        _z = _scale * _rng.standard_normal((_n, _k))
+        with quiet():
+            _out = call(call(SoftmaxOutput, InputLayer((None, _k))).fprop, _z)
+        assert_shape(_out, (_n, _k), name=f"fprop of ({_n}, {_k}) scores")
+        assert_close(_out, torch.softmax(torch.tensor(_z), dim=1), name=f"fprop of ({_n}, {_k}) scores of scale {_scale:g}",
+                     rtol=1e-7, atol=1e-12)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_SoftmaxOutput_loss" points=1
-"""SoftmaxOutput.loss is the batch mean of the negative log-likelihood (-log 0.5 in the example)."""
-assert_close(softmax_output.loss(np.array([[0.0, 0.0, 1.0]]), np.array([[0.25, 0.25, 0.5]])), np.log(2.0),
-             name="loss(Y=[[0, 0, 1]], Y_pred=[[0.25, 0.25, 0.5]])")
+"""SoftmaxOutput.loss is the batch mean of the negative log-likelihood: (-log 0.5 - log 0.25) / 2 here."""
+_output = call(SoftmaxOutput, InputLayer((None, 3)))
+_Y, _Y_pred = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]), np.array([[0.25, 0.25, 0.5], [0.25, 0.5, 0.25]])
+assert_close(call(_output.loss, _Y, _Y_pred), (np.log(2.0) + np.log(4.0)) / 2, name="loss(Y, Y_pred) for a batch of 2",
+             inputs={"Y": _Y, "Y_pred": _Y_pred})
 ### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(20)
-for n, k in ((1, 2), (6, 10), (9, 3), (2, 5)):
-    z, labels = rng.standard_normal((n, k)), rng.integers(0, k, n)  # no tiny probabilities: log(p + 1e-8) is fine
-    Y = np.eye(k)[labels]
-    Y_pred = torch.softmax(torch.tensor(z), dim=1).numpy()
-    expected = F.cross_entropy(torch.tensor(z), torch.tensor(labels))
-    assert_close(SoftmaxOutput(InputLayer((None, k))).loss(Y, Y_pred), expected,
-                 name=f"loss of a batch of {n} with {k} classes", rtol=1e-6, atol=1e-7)
+_rng = np.random.default_rng(20)
+for _n, _k in ((1, 2), (6, 10), (9, 3), (2, 5)):
+    _z, _labels = _rng.standard_normal((_n, _k)), _rng.integers(0, _k, _n)  # no tiny probabilities
+    _Y_pred = torch.softmax(torch.tensor(_z), dim=1).numpy()
+    _expected = F.cross_entropy(torch.tensor(_z), torch.tensor(_labels))
+    assert_close(call(call(SoftmaxOutput, InputLayer((None, _k))).loss, np.eye(_k)[_labels], _Y_pred), _expected,
+                 name=f"loss of a batch of {_n} with {_k} classes", rtol=1e-6, atol=1e-7)
 ### END HIDDEN TESTS
 
-# %% tags=["tests"] id="test_SoftmaxOutput_input_grad" points=2
+# %% tags=["tests"] id="test_SoftmaxOutput_input_grad" points=1
 """SoftmaxOutput.input_grad equals torch autograd's gradient of the summed cross-entropy w.r.t. the scores."""
-assert_close(softmax_output.input_grad(np.array([[0.0, 0.0, 1.0]]), np.array([[0.25, 0.25, 0.5]])),
+_output = call(SoftmaxOutput, InputLayer((None, 3)))
+assert_close(call(_output.input_grad, np.array([[0.0, 0.0, 1.0]]), np.array([[0.25, 0.25, 0.5]])),
              np.array([[0.25, 0.25, -0.5]]), name="input_grad(Y=[[0, 0, 1]], Y_pred=[[0.25, 0.25, 0.5]])")
 ### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(21)
-for n, k in ((1, 2), (6, 10), (9, 3), (2, 5)):
-    z, labels = 3 * rng.standard_normal((n, k)), rng.integers(0, k, n)
-    Y = np.eye(k)[labels]
-    z_t = torch.tensor(z, requires_grad=True)
-    F.cross_entropy(z_t, torch.tensor(labels), reduction="sum").backward()
-    Y_pred = torch.softmax(torch.tensor(z), dim=1).numpy()
-    grad = SoftmaxOutput(InputLayer((None, k))).input_grad(Y, Y_pred)
-    assert_shape(grad, (n, k), name=f"input_grad for a batch of {n} with {k} classes")
-    assert_close(grad, z_t.grad, name=f"input_grad for a batch of {n} with {k} classes", rtol=1e-7, atol=1e-12)
+_rng = np.random.default_rng(21)
+for _n, _k in ((1, 2), (6, 10), (9, 3), (2, 5)):
+    _z, _labels = 3 * _rng.standard_normal((_n, _k)), _rng.integers(0, _k, _n)
+    _z_t = torch.tensor(_z, requires_grad=True)
+    F.cross_entropy(_z_t, torch.tensor(_labels), reduction="sum").backward()
+    _Y_pred = torch.softmax(torch.tensor(_z), dim=1).numpy()
+    _grad = call(call(SoftmaxOutput, InputLayer((None, _k))).input_grad, np.eye(_k)[_labels], _Y_pred)
+    assert_shape(_grad, (_n, _k), name=f"input_grad for a batch of {_n} with {_k} classes")
+    assert_close(_grad, _z_t.grad, name=f"input_grad for a batch of {_n} with {_k} classes", rtol=1e-7, atol=1e-12)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -618,7 +662,7 @@ for n, k in ((1, 2), (6, 10), (9, 3), (2, 5)):
 # is ŷ − y directly. The gradient of the summed loss has one such row per example.
 
 # %% [markdown]
-# ## 5. The network (14 points)
+# ## 5. The network (12 points + 2 points)
 #
 # `NeuralNetwork(layers)` holds a list of layers: an `InputLayer` first, an output layer (`Loss`) last.
 # Write its methods using only the layer interface (`fprop`, `bprop`, `params`, `grad_params`,
@@ -629,9 +673,11 @@ for n, k in ((1, 2), (6, 10), (9, 3), (2, 5)):
 #   other layers from the last to the first; return the gradient with respect to the input X;
 # * `classification_error(X, Y)`: the fraction of examples whose highest-scoring class is not the
 #   target's (Y is one-hot);
-# * `sgd_epoch(X, Y, learning_rate, batch_size)`: one pass over the data in a random order
-#   (`np.random.permutation`), in mini-batches of `batch_size` examples (the last one may be smaller):
-#   for each batch, forward, backward, then every parameter `p -= learning_rate * grad` **in place**;
+# * `sgd_epoch(X, Y, learning_rate, batch_size)`: one pass over the data in the random order given by
+#   `np.random.permutation(len(X))` (NumPy's global generator, so that `np.random.seed` makes a run
+#   reproducible), in mini-batches of `batch_size` examples (the last one smaller when `batch_size` does
+#   not divide N): for each batch, forward, backward, then every parameter `p -= learning_rate * grad`
+#   **in place**;
 # * `train(...)`: `max_epochs` calls of `sgd_epoch` (on `augment(X)` when an `augment` function is
 #   given), recording after each epoch the loss and the classification error on the whole training
 #   set, and the error on the validation set when given;
@@ -763,47 +809,37 @@ class NeuralNetwork:
         return errors
         ### END SOLUTION
 
-# %% tags=["tests"] id="test_NeuralNetwork_example" points=1
-"""A network with no hidden layer predicts softmax(X), backpropagates Y_pred - Y and has error 2/3 here."""
-tiny_net = NeuralNetwork([InputLayer((None, 2)), SoftmaxOutput(InputLayer((None, 2)))])
-X_tiny = np.array([[2.0, 1.0], [0.0, 3.0], [1.0, 0.0]])
-Y_tiny = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])  # predicted classes 0, 1, 0; targets 0, 0, 1
-P_tiny = tiny_net.predict(X_tiny)
-assert_close(P_tiny, np.exp(X_tiny) / np.exp(X_tiny).sum(axis=1, keepdims=True), name="predict(X_tiny)")
-assert_close(tiny_net.backpropagate(Y_tiny, P_tiny), P_tiny - Y_tiny, name="backpropagate(Y_tiny, Y_pred)")
-assert_close(tiny_net.classification_error(X_tiny, Y_tiny), 2 / 3, name="classification_error(X_tiny, Y_tiny)")
+# %% [markdown]
+# The tests of `NeuralNetwork` build their networks from the layers below, computed by PyTorch
+# (autograd for the gradients): a bug in your layers does not count again here, and these layers
+# record the batches they see. (Your own layers must not use torch: their tests check it.)
 
-# %% tags=["tests"] id="test_NeuralNetwork_predict" points=1
-"""NeuralNetwork.predict matches the same network written in torch (reference layers, not yours)."""
-### BEGIN HIDDEN TESTS
-# Reference layers, so that the network's tests do not depend on your layers. The dense layer derives
-# from your FullyConnectedLayer only so that isinstance checks work; every method is overridden.
-REFERENCE_FUNCTIONS = {"sigmoid": (torch.sigmoid, lambda out: out * (1 - out)),
-                       "tanh": (torch.tanh, lambda out: 1 - out ** 2),
-                       "relu": (torch.relu, lambda out: (out > 0).astype(float)),
-                       "linear": (lambda t: t, lambda out: np.ones_like(out))}
+# %% tags=["readonly"] id="torch_layers"
+class TorchDense(Layer, Parameterized):
+    """Like FullyConnectedLayer, computed by torch; self.batches records the input of every bprop."""
 
-
-class ReferenceDense(FullyConnectedLayer):
-    def __init__(self, n_in, n_out, activation, rng, counter=None):
-        self.W, self.b = rng.standard_normal((n_in, n_out)) * 0.8, rng.standard_normal(n_out) * 0.3
-        self.dW = self.db = None
-        self.num_units, self.input_shape, self.name, self.counter = n_out, (None, n_in), activation, counter
+    def __init__(self, input_layer, num_units, init_stddev, activation_fun):
+        self.num_units, self.activation_fun = num_units, activation_fun
+        self.input_shape = input_layer.output_size()
+        self.W = np.random.normal(0.0, init_stddev, size=(self.input_shape[1], num_units))
+        self.b = np.zeros(num_units)
+        self.dW = self.db = self.last_input = None
+        self.batches = []
 
     def output_size(self):
-        return (None, self.num_units)
+        return (self.input_shape[0], self.num_units)
 
     def fprop(self, input):
-        self.x = np.asarray(input, dtype=float)
-        self.out = REFERENCE_FUNCTIONS[self.name][0](torch.tensor(self.x @ self.W + self.b)).numpy()
-        return self.out
+        self.last_input = np.asarray(input, dtype=float)
+        return TorchActivation.FUNCTIONS[self.activation_fun.name](torch.from_numpy(self.last_input @ self.W + self.b)).numpy()
 
     def bprop(self, output_grad):
-        if self.counter is not None:
-            self.counter.append(len(output_grad))
-        delta = output_grad * REFERENCE_FUNCTIONS[self.name][1](self.out)
-        self.dW, self.db = self.x.T @ delta / len(delta), delta.mean(axis=0)
-        return delta @ self.W.T
+        x, W, b = (torch.tensor(a, requires_grad=True) for a in (self.last_input, self.W, self.b))
+        out = TorchActivation.FUNCTIONS[self.activation_fun.name](x @ W + b)
+        dx, dW, db = torch.autograd.grad(out, (x, W, b), torch.as_tensor(output_grad, dtype=torch.float64))
+        self.dW, self.db = dW.numpy() / len(x), db.numpy() / len(x)
+        self.batches.append(self.last_input)
+        return dx.numpy()
 
     def params(self):
         return [self.W, self.b]
@@ -812,233 +848,350 @@ class ReferenceDense(FullyConnectedLayer):
         return [self.dW, self.db]
 
 
-class ReferenceSoftmax(Layer, Loss):
-    def __init__(self):
-        pass
+class TorchSoftmaxOutput(Layer, Loss):
+    """Like SoftmaxOutput, computed by torch."""
+
+    def __init__(self, input_layer):
+        self.input_size = input_layer.output_size()
+
+    def output_size(self):
+        return self.input_size
 
     def fprop(self, input):
-        return torch.softmax(torch.tensor(input), dim=1).numpy()
+        return torch.softmax(torch.as_tensor(input, dtype=torch.float64), dim=1).numpy()
 
     def loss(self, Y, Y_pred):
-        return float(-np.mean(np.sum(Y * np.log(Y_pred), axis=1)))
+        return float(F.nll_loss(torch.log(torch.as_tensor(Y_pred)), torch.as_tensor(np.argmax(Y, axis=1))))
 
     def input_grad(self, Y, Y_pred):
-        return Y_pred - Y
+        return np.asarray(Y_pred) - np.asarray(Y)  # question 4c
 
 
-class ReferenceSquared(Layer, Loss):
-    def __init__(self):
-        pass
+class TorchSquaredOutput(Layer, Loss):
+    """Like LinearOutput, computed by torch."""
+
+    def __init__(self, input_layer):
+        self.input_size = input_layer.output_size()
+
+    def output_size(self):
+        return self.input_size
 
     def fprop(self, input):
-        return input
+        return np.asarray(input, dtype=float)
 
     def loss(self, Y, Y_pred):
-        return float(np.mean(0.5 * np.sum((Y_pred - Y) ** 2, axis=1)))
+        return float(F.mse_loss(torch.as_tensor(Y_pred), torch.as_tensor(Y), reduction="sum")) / (2 * len(Y))
 
     def input_grad(self, Y, Y_pred):
-        return Y_pred - Y
+        return np.asarray(Y_pred) - np.asarray(Y)
 
 
-def reference_network(sizes, activations, output, seed, counter=None):
-    """NeuralNetwork of reference layers: sizes [D, M1, ..., K], one activation per dense layer."""
-    weights_rng = np.random.default_rng(seed)
+def torch_network(sizes, activations, output="softmax", seed=0):
+    """A NeuralNetwork of torch layers: sizes [D, M1, ..., K], one activation name per dense layer,
+    weights drawn from np.random.default_rng(seed)."""
+    rng = np.random.default_rng(seed)
     layers = [InputLayer((None, sizes[0]))]
-    for n_in, n_out, activation in zip(sizes[:-1], sizes[1:], activations):
-        layers.append(ReferenceDense(n_in, n_out, activation, weights_rng, counter))
-    layers.append(ReferenceSoftmax() if output == "softmax" else ReferenceSquared())
+    for n_out, name in zip(sizes[1:], activations):
+        layers.append(TorchDense(layers[-1], n_out, 1.0, TorchActivation(name)))
+        layers[-1].W[...] = 0.8 * rng.standard_normal(layers[-1].W.shape)
+        layers[-1].b[...] = 0.3 * rng.standard_normal(layers[-1].b.shape)
+    layers.append((TorchSoftmaxOutput if output == "softmax" else TorchSquaredOutput)(layers[-1]))
     return NeuralNetwork(layers)
 
 
-def torch_loss(net, X, Y, output):
-    """The mean loss of net's reference layers, recomputed in torch, and the leaf tensors of its parameters."""
-    leaves, h = [], torch.tensor(X, requires_grad=True)
+def torch_loss(net, X, Y):
+    """The mean loss of a network of torch layers, the scores before its output layer, and its parameters
+    as leaf tensors [W1, b1, W2, b2, ...], all in torch."""
+    leaves, h = [], torch.as_tensor(X, dtype=torch.float64)
     for layer in net.layers[1:-1]:
         W, b = torch.tensor(layer.W, requires_grad=True), torch.tensor(layer.b, requires_grad=True)
         leaves += [W, b]
-        h = REFERENCE_FUNCTIONS[layer.name][0](h @ W + b)
-    if output == "softmax":
-        loss = -(torch.tensor(Y) * torch.log_softmax(h, dim=1)).sum(dim=1).mean()
+        h = TorchActivation.FUNCTIONS[layer.activation_fun.name](h @ W + b)
+    if isinstance(net.layers[-1], TorchSoftmaxOutput):
+        loss = -(torch.as_tensor(Y) * torch.log_softmax(h, dim=1)).sum(dim=1).mean()
     else:
-        loss = 0.5 * ((h - torch.tensor(Y)) ** 2).sum(dim=1).mean()
+        loss = 0.5 * ((h - torch.as_tensor(Y)) ** 2).sum(dim=1).mean()
     return loss, h, leaves
 
+# %% tags=["tests"] id="test_NeuralNetwork_example" points=1
+"""A network with no hidden layer predicts softmax(X), backpropagates Y_pred - Y and has error 2/3 here."""
+_net = NeuralNetwork([InputLayer((None, 2)), TorchSoftmaxOutput(InputLayer((None, 2)))])
+_X = np.array([[2.0, 1.0], [0.0, 3.0], [1.0, 0.0]])
+_Y = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])  # predicted classes 0, 1, 0; targets 0, 0, 1
+_P = np.exp(_X) / np.exp(_X).sum(axis=1, keepdims=True)
+assert_close(call(_net.predict, _X), _P, name="predict(X)", inputs={"X": _X})
+assert_close(call(_net.backpropagate, _Y, _P), _P - _Y, name="backpropagate(Y, Y_pred) (the input gradient)")
+assert_close(call(_net.classification_error, _X, _Y), 2 / 3, name="classification_error(X, Y)")
 
-CASES = [([4, 5, 3], ["tanh", "linear"], "softmax", 6), ([3, 6, 4, 2], ["sigmoid", "relu", "linear"], "squared", 1),
-         ([5, 3], ["linear"], "softmax", 9), ([2, 7, 7, 3], ["relu", "tanh", "linear"], "softmax", 17)]
-for seed, (sizes, activations, output, n) in enumerate(CASES):
-    rng = np.random.default_rng(100 + seed)
-    X, Y = rng.standard_normal((n, sizes[0])), np.eye(sizes[-1])[rng.integers(0, sizes[-1], n)]
-    net = reference_network(sizes, activations, output, seed)
-    _, expected, _ = torch_loss(net, X, Y, output)
-    if output == "softmax":
-        expected = torch.softmax(expected, dim=1)
-    out = net.predict(X)
-    assert_shape(out, (n, sizes[-1]), name=f"predict for a network {sizes}")
-    assert_close(out, expected, name=f"predict for a network {sizes} ({', '.join(activations)}, {output})",
-                 rtol=1e-7, atol=1e-10)
+# %% tags=["tests"] id="test_NeuralNetwork_predict" points=1
+"""NeuralNetwork.predict runs every layer: it matches the same network computed by torch."""
+_net = torch_network([3, 4, 2], ["tanh", "linear"], seed=1)
+_X = np.random.default_rng(1).standard_normal((5, 3))
+_, _scores, _ = torch_loss(_net, _X, np.eye(2)[[0, 1, 0, 1, 1]])
+assert_close(call(_net.predict, _X), torch.softmax(_scores, dim=1), name="predict(X) of a [3, 4, 2] network",
+             rtol=1e-7, atol=1e-10)
+### BEGIN HIDDEN TESTS
+for _seed, (_sizes, _activations, _output, _n) in enumerate([
+        ([4, 5, 3], ["tanh", "linear"], "softmax", 6), ([3, 6, 4, 2], ["sigmoid", "relu", "linear"], "squared", 1),
+        ([5, 3], ["linear"], "softmax", 9), ([2, 7, 7, 3], ["relu", "tanh", "linear"], "softmax", 17)]):
+    _rng = np.random.default_rng(100 + _seed)
+    _X, _Y = _rng.standard_normal((_n, _sizes[0])), np.eye(_sizes[-1])[_rng.integers(0, _sizes[-1], _n)]
+    _net = torch_network(_sizes, _activations, _output, _seed)
+    _, _expected, _ = torch_loss(_net, _X, _Y)
+    _expected = torch.softmax(_expected, dim=1) if _output == "softmax" else _expected
+    _out = call(_net.predict, _X)
+    assert_shape(_out, (_n, _sizes[-1]), name=f"predict for a network {_sizes}")
+    assert_close(_out, _expected, name=f"predict, network {_sizes} ({_output})", rtol=1e-7, atol=1e-10)
 ### END HIDDEN TESTS
 
-# %% tags=["tests"] id="test_NeuralNetwork_backpropagate" points=3
+# %% tags=["tests"] id="test_NeuralNetwork_backpropagate" points=2
 """NeuralNetwork.backpropagate gives every layer torch autograd's gradients and returns the input gradient."""
+_net = torch_network([3, 4, 2], ["tanh", "linear"], seed=2)
+_X, _Y = np.random.default_rng(2).standard_normal((5, 3)), np.eye(2)[[0, 1, 1, 0, 1]]
+_loss, _, _leaves = torch_loss(_net, _X, _Y)
+_grads = torch.autograd.grad(_loss, _leaves)
+call(_net.backpropagate, _Y, call(_net.predict, _X))
+for _i, _layer in enumerate(_net.layers[1:-1]):
+    assert_true(_layer.dW is not None, f"backpropagate did not reach dense layer {_i + 1}: call bprop on every layer")
+    assert_close(_layer.dW, _grads[2 * _i], name=f"dW of dense layer {_i + 1} after backpropagate", rtol=1e-7,
+                 atol=1e-10)
 ### BEGIN HIDDEN TESTS
-for seed, (sizes, activations, output, n) in enumerate(CASES):
-    rng = np.random.default_rng(200 + seed)
-    X, Y = rng.standard_normal((n, sizes[0])), np.eye(sizes[-1])[rng.integers(0, sizes[-1], n)]
-    net = reference_network(sizes, activations, output, seed)
-    loss, _, leaves = torch_loss(net, X, Y, output)
-    grads = torch.autograd.grad(loss, leaves)
-    dX = net.backpropagate(Y, net.predict(X))
-    for i, layer in enumerate(net.layers[1:-1]):
-        assert_true(layer.dW is not None, f"backpropagate did not reach dense layer {i + 1} of a network {sizes}")
-        assert_close(layer.dW, grads[2 * i], name=f"dW of dense layer {i + 1} of a network {sizes} after backpropagate",
-                     rtol=1e-7, atol=1e-10)
-        assert_close(layer.db, grads[2 * i + 1], name=f"db of dense layer {i + 1} of a network {sizes}",
-                     rtol=1e-7, atol=1e-10)
-    h = torch.tensor(X, requires_grad=True)
-    out = h
-    for layer in net.layers[1:-1]:
-        out = REFERENCE_FUNCTIONS[layer.name][0](out @ torch.tensor(layer.W) + torch.tensor(layer.b))
-    per_example = (-(torch.tensor(Y) * torch.log_softmax(out, dim=1)).sum() if output == "softmax"
-                   else 0.5 * ((out - torch.tensor(Y)) ** 2).sum())
-    per_example.backward()
-    assert_type(dX, np.ndarray, name="the return value of backpropagate")
-    assert_shape(dX, X.shape, name=f"the input gradient returned by backpropagate for X of shape {X.shape}")
-    assert_close(dX, h.grad, name=f"the input gradient returned by backpropagate, network {sizes}",
-                 rtol=1e-7, atol=1e-10)
+for _seed, (_sizes, _activations, _output, _n) in enumerate([
+        ([4, 5, 3], ["tanh", "linear"], "softmax", 6), ([3, 6, 4, 2], ["sigmoid", "relu", "linear"], "squared", 1),
+        ([5, 3], ["linear"], "softmax", 9), ([2, 7, 7, 3], ["relu", "tanh", "linear"], "softmax", 17)]):
+    _rng = np.random.default_rng(200 + _seed)
+    _X, _Y = _rng.standard_normal((_n, _sizes[0])), np.eye(_sizes[-1])[_rng.integers(0, _sizes[-1], _n)]
+    _net = torch_network(_sizes, _activations, _output, _seed)
+    _loss, _, _leaves = torch_loss(_net, _X, _Y)
+    _grads = torch.autograd.grad(_loss, _leaves)
+    _dX = call(_net.backpropagate, _Y, call(_net.predict, _X))
+    for _i, _layer in enumerate(_net.layers[1:-1]):
+        assert_true(_layer.dW is not None, f"backpropagate did not reach dense layer {_i + 1} of a network {_sizes}")
+        assert_close(_layer.dW, _grads[2 * _i], name=f"dW of dense layer {_i + 1}, network {_sizes}", rtol=1e-7,
+                     atol=1e-10)
+        assert_close(_layer.db, _grads[2 * _i + 1], name=f"db of dense layer {_i + 1}, network {_sizes}", rtol=1e-7,
+                     atol=1e-10)
+    _h = torch.tensor(_X, requires_grad=True)
+    _summed = torch_loss(_net, _h, _Y)[0] * _n  # the summed loss: its gradient with respect to X
+    _summed.backward()
+    assert_type(_dX, np.ndarray, name="what backpropagate returns")
+    assert_shape(_dX, _X.shape, name=f"the input gradient from backpropagate for X of shape {_X.shape}")
+    assert_close(_dX, _h.grad, name=f"the input gradient from backpropagate, network {_sizes}", rtol=1e-7,
+                 atol=1e-10)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_NeuralNetwork_classification_error" points=1
 """NeuralNetwork.classification_error is the fraction of argmax mistakes, for several networks and batches."""
+note_hidden_tests()
 ### BEGIN HIDDEN TESTS
-for seed, (sizes, activations, output, n) in enumerate(CASES):
-    rng = np.random.default_rng(300 + seed)
-    X, labels = rng.standard_normal((n, sizes[0])), rng.integers(0, sizes[-1], n)
-    net = reference_network(sizes, activations, output, seed)
-    _, scores, _ = torch_loss(net, X, np.eye(sizes[-1])[labels], output)
-    expected = (scores.argmax(dim=1).numpy() != labels).mean()
-    error = net.classification_error(X, np.eye(sizes[-1])[labels])
-    assert_close(error, expected, name=f"classification_error of {n} examples, network {sizes}", rtol=1e-12)
-    correct = np.eye(sizes[-1])[scores.argmax(dim=1).numpy()]
-    assert_close(net.classification_error(X, correct), 0.0, name="classification_error when every prediction is right")
+for _seed, (_sizes, _activations, _output, _n) in enumerate([
+        ([4, 5, 3], ["tanh", "linear"], "softmax", 6), ([3, 6, 4, 2], ["sigmoid", "relu", "linear"], "squared", 1),
+        ([5, 3], ["linear"], "softmax", 9), ([2, 7, 7, 3], ["relu", "tanh", "linear"], "softmax", 17)]):
+    _rng = np.random.default_rng(300 + _seed)
+    _X, _labels = _rng.standard_normal((_n, _sizes[0])), _rng.integers(0, _sizes[-1], _n)
+    _net = torch_network(_sizes, _activations, _output, _seed)
+    _, _scores, _ = torch_loss(_net, _X, np.eye(_sizes[-1])[_labels])
+    _error = call(_net.classification_error, _X, np.eye(_sizes[-1])[_labels])
+    assert_close(_error, (_scores.argmax(dim=1).numpy() != _labels).mean(),
+                 name=f"classification_error of {_n} examples, network {_sizes}", rtol=1e-12)
+    _right = np.eye(_sizes[-1])[_scores.argmax(dim=1).numpy()]
+    assert_close(call(_net.classification_error, _X, _right), 0.0,
+                 name="classification_error when every prediction is right")
 ### END HIDDEN TESTS
 
-# %% tags=["tests"] id="test_NeuralNetwork_sgd_epoch" points=2
-"""NeuralNetwork.sgd_epoch takes SGD steps p -= lr * grad (compared with torch) over every mini-batch."""
+# %% tags=["tests"] id="test_NeuralNetwork_sgd_epoch" points=3
+"""sgd_epoch visits the examples in the order of np.random.permutation, in batches of batch_size (the last one smaller)."""
+_net = torch_network([3, 4, 2], ["tanh", "linear"], seed=3)
+_rng = np.random.default_rng(3)
+_X = np.column_stack([np.arange(10.0), _rng.standard_normal((10, 2))])  # column 0: the number of the example
+_Y = np.eye(2)[_rng.integers(0, 2, 10)]
+np.random.seed(4)
+_order = np.random.permutation(10)
+np.random.seed(4)
+call(_net.sgd_epoch, _X, _Y, 0.1, 4)
+_batches = [batch[:, 0].astype(int).tolist() for batch in _net.layers[1].batches]
+assert_equal([len(batch) for batch in _batches], [4, 4, 2], name="batch sizes",
+             inputs={"N": 10, "batch_size": 4})
+assert_equal(sum(_batches, []), _order.tolist(),
+             name="order of the examples after np.random.seed(4)")
+_net = torch_network([3, 4, 2], ["tanh", "linear"], seed=3)  # again, replayed in torch: one SGD step per batch
+_params = [p for layer in _net.layers[1:-1] for p in layer.params()]
+_leaves = [torch.tensor(p.copy(), requires_grad=True) for p in _params]
+np.random.seed(4)
+call(_net.sgd_epoch, _X, _Y, 0.1, 4)
+for _rows in _batches:
+    _h = torch.tanh(torch.from_numpy(_X[_rows]) @ _leaves[0] + _leaves[1]) @ _leaves[2] + _leaves[3]
+    _loss = -(torch.from_numpy(_Y[_rows]) * torch.log_softmax(_h, dim=1)).sum(dim=1).mean()
+    with torch.no_grad():
+        for _leaf, _grad in zip(_leaves, torch.autograd.grad(_loss, _leaves)):
+            _leaf -= 0.1 * _grad
+for _name, _param, _leaf in zip(("W1", "b1", "W2", "b2"), _params, _leaves):
+    assert_close(_param, _leaf, name=f"{_name} after the epoch (updated in place, step by step)", rtol=1e-7,
+                 atol=1e-10)
 ### BEGIN HIDDEN TESTS
-for seed, (sizes, activations, output, n) in enumerate(CASES):
-    rng = np.random.default_rng(400 + seed)
-    X, Y = rng.standard_normal((n, sizes[0])), np.eye(sizes[-1])[rng.integers(0, sizes[-1], n)]
-    net = reference_network(sizes, activations, output, seed)
-    loss, _, leaves = torch_loss(net, X, Y, output)
-    optimizer = torch.optim.SGD(leaves, lr=0.3)
-    loss.backward()
-    optimizer.step()
-    arrays = [layer.W for layer in net.layers[1:-1]]
-    net.sgd_epoch(X, Y, 0.3, n)  # one batch holding every example: one full gradient step
-    for i, layer in enumerate(net.layers[1:-1]):
-        assert_true(layer.W is arrays[i], "sgd_epoch must update the parameter arrays in place (p -= ...), "
-                                          "not replace them")
-        assert_close(layer.W, leaves[2 * i], name=f"W of dense layer {i + 1} after one full-batch SGD step, "
-                                                   f"network {sizes}", rtol=1e-7, atol=1e-10)
-        assert_close(layer.b, leaves[2 * i + 1], name=f"b of dense layer {i + 1} after one full-batch SGD step",
+for _seed, (_sizes, _activations, _output, _n) in enumerate([
+        ([4, 5, 3], ["tanh", "linear"], "softmax", 6), ([3, 6, 4, 2], ["sigmoid", "relu", "linear"], "squared", 1),
+        ([5, 3], ["linear"], "softmax", 9), ([2, 7, 7, 3], ["relu", "tanh", "linear"], "softmax", 17)]):
+    _rng = np.random.default_rng(400 + _seed)
+    _X, _Y = _rng.standard_normal((_n, _sizes[0])), np.eye(_sizes[-1])[_rng.integers(0, _sizes[-1], _n)]
+    _net = torch_network(_sizes, _activations, _output, _seed)
+    _loss, _, _leaves = torch_loss(_net, _X, _Y)
+    _optimizer = torch.optim.SGD(_leaves, lr=0.3)
+    _loss.backward()
+    _optimizer.step()
+    _arrays = [layer.W for layer in _net.layers[1:-1]]
+    call(_net.sgd_epoch, _X, _Y, 0.3, _n)  # one batch holding every example: one full gradient step
+    for _i, _layer in enumerate(_net.layers[1:-1]):
+        assert_true(_layer.W is _arrays[_i], "sgd_epoch must update the parameter arrays in place (p -= ...), "
+                                             "not replace them")
+        assert_close(_layer.W, _leaves[2 * _i], name=f"W of dense layer {_i + 1} after one full-batch SGD step, "
+                                                     f"network {_sizes}", rtol=1e-7, atol=1e-10)
+        assert_close(_layer.b, _leaves[2 * _i + 1], name=f"b of dense layer {_i + 1} after one full-batch SGD step",
                      rtol=1e-7, atol=1e-10)
-batch_sizes = []
-net = reference_network([3, 4, 2], ["tanh", "linear"], "softmax", 5, counter=batch_sizes)
-rng = np.random.default_rng(401)
-X, Y = rng.standard_normal((12, 3)), np.eye(2)[rng.integers(0, 2, 12)]
-before = net.loss(X, Y)
-for epoch in range(5):
-    net.sgd_epoch(X, Y, 0.2, 4)
-assert_equal(sorted(batch_sizes), [4] * 30, name="the batch sizes of 5 epochs of 12 examples with batch_size=4 "
-                                                   "(one bprop per dense layer and batch)")
-assert_true(net.loss(X, Y) < before, "sgd_epoch with a small learning rate should lower the training loss")
+# Several batches: each step uses the parameters left by the step before; replayed in torch.
+_net = torch_network([3, 5, 2], ["sigmoid", "linear"], seed=9)
+_rng = np.random.default_rng(401)
+_X = np.column_stack([np.arange(13.0), _rng.standard_normal((13, 2))])
+_Y = np.eye(2)[_rng.integers(0, 2, 13)]
+_start = [p.copy() for layer in _net.layers[1:-1] for p in layer.params()]
+for _epoch, _seed in enumerate((7, 8)):
+    np.random.seed(_seed)
+    _order = np.random.permutation(13)
+    np.random.seed(_seed)
+    call(_net.sgd_epoch, _X, _Y, 0.5, 5)
+    _seen = [batch[:, 0].astype(int).tolist() for batch in _net.layers[1].batches[3 * _epoch:]]
+    assert_equal([len(batch) for batch in _seen], [5, 5, 3], name="batch sizes",
+                 inputs={"N": 13, "batch_size": 5})
+    assert_equal(sum(_seen, []), _order.tolist(), name=f"order of the examples after np.random.seed({_seed})")
+_leaves = [torch.tensor(p, requires_grad=True) for p in _start]
+for _batch in _net.layers[1].batches:
+    _rows = _batch[:, 0].astype(int)
+    _h = torch.sigmoid(torch.from_numpy(_X[_rows]) @ _leaves[0] + _leaves[1]) @ _leaves[2] + _leaves[3]
+    _loss = -(torch.from_numpy(_Y[_rows]) * torch.log_softmax(_h, dim=1)).sum(dim=1).mean()
+    with torch.no_grad():
+        for _leaf, _grad in zip(_leaves, torch.autograd.grad(_loss, _leaves)):
+            _leaf -= 0.5 * _grad
+for _got, _expected, _what in zip((p for layer in _net.layers[1:-1] for p in layer.params()), _leaves,
+                                  ("W1", "b1", "W2", "b2")):
+    assert_close(_got, _expected, name=f"{_what} after 2 epochs of 3 batches (SGD in torch on the same batches)",
+                 rtol=1e-7, atol=1e-10)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_NeuralNetwork_train" points=1
 """NeuralNetwork.train runs max_epochs epochs and records the loss and errors after each of them."""
+_net = torch_network([3, 5, 3], ["tanh", "linear"], "softmax", 4)
+_rng = np.random.default_rng(4)
+_X, _Y = _rng.standard_normal((8, 3)), np.eye(3)[_rng.integers(0, 3, 8)]
+with quiet():
+    _history = call(_net.train, _X, _Y, learning_rate=0.2, max_epochs=2, batch_size=4)
+assert_type(_history, dict, name="what train returns")
+assert_true(len(_history.get("train_loss", [])) == 2, "train(max_epochs=2) should record 2 training losses")
+assert_close(_history["train_loss"][-1], torch_loss(_net, _X, _Y)[0].item(),
+             name="history['train_loss'][-1] (the loss after the last epoch)", rtol=1e-8)
 ### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(500)
-X, Y = rng.standard_normal((16, 3)), np.eye(3)[rng.integers(0, 3, 16)]
-X_valid, Y_valid = rng.standard_normal((6, 3)), np.eye(3)[rng.integers(0, 3, 6)]
-net = reference_network([3, 5, 3], ["tanh", "linear"], "softmax", 3)
-before = net.loss(X, Y)
-augmented = []
-history = net.train(X, Y, learning_rate=0.2, max_epochs=4, batch_size=4, X_valid=X_valid, Y_valid=Y_valid,
-                    augment=lambda data: augmented.append(len(data)) or data + 0.0)
-assert_type(history, dict, name="the return value of train")
-for key in ("train_loss", "train_error", "valid_error"):
-    assert_true(key in history and len(history[key]) == 4,
-                f"train(max_epochs=4) should return history[{key!r}] with 4 values (one per epoch)")
-assert_equal(augmented, [16] * 4, name="the sizes of the data sets given to augment in 4 epochs")
-assert_close(history["train_loss"][-1], net.loss(X, Y), name="history['train_loss'][-1] (the loss after training)",
+_rng = np.random.default_rng(500)
+_X, _Y = _rng.standard_normal((16, 3)), np.eye(3)[_rng.integers(0, 3, 16)]
+_X_valid, _Y_valid = _rng.standard_normal((6, 3)), np.eye(3)[_rng.integers(0, 3, 6)]
+_net = torch_network([3, 5, 3], ["tanh", "linear"], "softmax", 3)
+_before = torch_loss(_net, _X, _Y)[0].item()
+_augmented = []
+with quiet():
+    _history = call(_net.train, _X, _Y, learning_rate=0.2, max_epochs=4, batch_size=4, X_valid=_X_valid,
+                    Y_valid=_Y_valid, augment=lambda data: _augmented.append(len(data)) or data + 0.0)
+assert_type(_history, dict, name="what train returns")
+for _key in ("train_loss", "train_error", "valid_error"):
+    assert_true(_key in _history and len(_history[_key]) == 4,
+                f"train(max_epochs=4) should return history[{_key!r}] with 4 values (one per epoch)")
+assert_equal(_augmented, [16] * 4, name="the sizes of the data sets given to augment in 4 epochs")
+_loss, _scores, _ = torch_loss(_net, _X, _Y)
+assert_close(_history["train_loss"][-1], _loss.item(), name="history['train_loss'][-1] (the loss after training)",
              rtol=1e-8)
-assert_close(history["train_error"][-1], net.classification_error(X, Y), name="history['train_error'][-1]")
-assert_close(history["valid_error"][-1], net.classification_error(X_valid, Y_valid), name="history['valid_error'][-1]")
-assert_true(history["train_loss"][-1] < before, "train should lower the training loss")
-history = net.train(X, Y, learning_rate=0.2, max_epochs=2, batch_size=16)
-assert_true(len(history["train_loss"]) == 2, "train(max_epochs=2) without validation data: 2 training losses")
+assert_close(_history["train_error"][-1], (_scores.argmax(dim=1).numpy() != _Y.argmax(axis=1)).mean(),
+             name="history['train_error'][-1]")
+_, _scores, _ = torch_loss(_net, _X_valid, _Y_valid)
+assert_close(_history["valid_error"][-1], (_scores.argmax(dim=1).numpy() != _Y_valid.argmax(axis=1)).mean(),
+             name="history['valid_error'][-1]")
+assert_true(_history["train_loss"][-1] < _before, "train should lower the training loss")
+with quiet():
+    _history = call(_net.train, _X, _Y, learning_rate=0.2, max_epochs=2, batch_size=16)
+assert_true(len(_history["train_loss"]) == 2, "train(max_epochs=2) without validation data: 2 training losses")
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_NeuralNetwork_check_gradients" points=3
-"""check_gradients passes your layers and a correct network, flags broken layers, and uses central differences."""
-np.random.seed(0)
-check_layers = [InputLayer((None, 4))]
-check_layers.append(FullyConnectedLayer(check_layers[-1], 5, 0.5, Activation("tanh")))
-check_layers.append(FullyConnectedLayer(check_layers[-1], 3, 0.5, Activation("sigmoid")))
-check_layers.append(SoftmaxOutput(check_layers[-1]))
-check_net = NeuralNetwork(check_layers)
-errors = check_net.check_gradients(np.random.randn(6, 4), np.eye(3)[[0, 1, 2, 0, 1, 2]])
-assert_equal(len(errors), 4, name="number of relative errors for 2 dense layers (W and b each)")
-assert_true(max(errors) < 1e-5, f"check_gradients reports relative errors up to {max(errors):.2g} on your layers: "
-                                "either bprop or check_gradients has a bug")
-### BEGIN HIDDEN TESTS
-class DoubledWeightGradient(ReferenceDense):
+"""check_gradients reports tiny errors for a correct network, flags broken layers, and uses central differences."""
+_net = torch_network([4, 5, 3], ["tanh", "sigmoid"], seed=0)
+_X, _Y = np.random.default_rng(0).standard_normal((6, 4)), np.eye(3)[[0, 1, 2, 0, 1, 2]]
+with quiet():
+    _errors = call(_net.check_gradients, _X, _Y)
+assert_true(isinstance(_errors, (list, tuple, np.ndarray)), f"check_gradients should return a list of relative errors, "
+                                                            f"got {type(_errors).__name__}")
+assert_equal(len(_errors), 4, name="number of relative errors for 2 dense layers (W and b each)")
+assert_true(max(_errors) < 1e-5, f"check_gradients: errors up to {max(_errors):.2g} for right gradients\n"
+                                 "  the network's gradients come from torch: the bug is in check_gradients")
+
+
+class _DoubledWeightGradient(TorchDense):
     def bprop(self, output_grad):
         input_grad = super().bprop(output_grad)
         self.dW = 2 * self.dW
         return input_grad
 
 
-class SummedBiasGradient(ReferenceDense):
+_net.layers[2] = _DoubledWeightGradient(_net.layers[1], 3, 1.0, TorchActivation("sigmoid"))  # dW twice too large
+with quiet():
+    _errors = call(_net.check_gradients, _X, _Y)
+assert_true(_errors[2] > 1e-2, f"check_gradients misses a dW twice too large\n  errors: {_errors}")
+# A linear network with the squared loss is quadratic in each parameter: central differences are exact
+# for any step, forward differences are off by epsilon/2 times the second derivative.
+_net = torch_network([3, 4, 2], ["linear", "linear"], "squared", 61)
+_X, _Y = np.random.default_rng(601).standard_normal((4, 3)), np.random.default_rng(602).standard_normal((4, 2))
+with quiet():
+    _errors = np.asarray(call(_net.check_gradients, _X, _Y, epsilon=0.01), dtype=float)
+assert_true(np.all(_errors < 1e-7), f"check_gradients: errors {np.max(_errors):.2g} for a linear network\n"
+                                    "  central differences are exact there, even with epsilon = 0.01: forward differences?")
+### BEGIN HIDDEN TESTS
+
+class _SummedBiasGradient(TorchDense):
     def bprop(self, output_grad):
         input_grad = super().bprop(output_grad)
         self.db = self.db * len(output_grad)
         return input_grad
 
 
-class NoActivationInInputGradient(ReferenceDense):
+class _NoActivationInInputGradient(TorchDense):
     def bprop(self, output_grad):
         super().bprop(output_grad)
         return output_grad @ self.W.T
 
 
-rng = np.random.default_rng(600)
-X, Y = rng.standard_normal((5, 4)), np.eye(3)[[0, 2, 1, 1, 0]]
-net = reference_network([4, 5, 3], ["tanh", "sigmoid"], "softmax", 60)
-saved = [p.copy() for layer in net.layers[1:-1] for p in layer.params()]
+_rng = np.random.default_rng(600)
+_X, _Y = _rng.standard_normal((5, 4)), np.eye(3)[[0, 2, 1, 1, 0]]
+_net = torch_network([4, 5, 3], ["tanh", "sigmoid"], "softmax", 60)
+_saved = [p.copy() for layer in _net.layers[1:-1] for p in layer.params()]
 with quiet():
-    errors = np.asarray(net.check_gradients(X, Y), dtype=float)
-assert_shape(errors, (4,), name="the relative errors of a network with 2 dense layers")
-assert_true(np.all(errors < 1e-5), f"check_gradients reports errors {errors} on a correct network (expected < 1e-5)")
-for i, p in enumerate(p for layer in net.layers[1:-1] for p in layer.params()):
-    assert_close(p, saved[i], name=f"parameter array {i} after check_gradients (it must put every value back)",
+    _errors = np.asarray(call(_net.check_gradients, _X, _Y), dtype=float)
+assert_shape(_errors, (4,), name="the relative errors of a network with 2 dense layers")
+assert_true(np.all(_errors < 1e-5), f"check_gradients: errors {np.max(_errors):.2g} for right gradients\n"
+                                    f"  (expected below 1e-5): {_errors}")
+for _i, _p in enumerate(p for layer in _net.layers[1:-1] for p in layer.params()):
+    assert_close(_p, _saved[_i], name=f"parameter array {_i} after check_gradients (it must put every value back)",
                  rtol=0, atol=1e-12)
-for broken, flagged in ((DoubledWeightGradient, [2]), (SummedBiasGradient, [3]), (NoActivationInInputGradient, [0, 1])):
-    net.layers[2] = broken(5, 3, "sigmoid", np.random.default_rng(7))
+for _broken, _flagged in ((_DoubledWeightGradient, [2]), (_SummedBiasGradient, [3]),
+                          (_NoActivationInInputGradient, [0, 1])):
+    _layer = _broken(_net.layers[1], 3, 1.0, TorchActivation("sigmoid"))
+    _layer.W[...], _layer.b[...] = _rng.standard_normal((5, 3)), _rng.standard_normal(3)
+    _net.layers[2] = _layer
     with quiet():
-        errors = np.asarray(net.check_gradients(X, Y), dtype=float)
-    assert_true(np.all(errors[flagged] > 1e-2),
-                f"check_gradients does not flag a broken layer ({broken.__name__}): errors {errors}")
-# A linear network with the squared loss is quadratic in each parameter: central differences are exact
-# for any step, forward differences are off by epsilon/2 times the second derivative.
-rng = np.random.default_rng(601)
-X, Y = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
-net = reference_network([3, 4, 2], ["linear", "linear"], "squared", 61)
+        _errors = np.asarray(call(_net.check_gradients, _X, _Y), dtype=float)
+    assert_true(np.all(_errors[_flagged] > 1e-2),
+                f"check_gradients misses a broken layer ({_broken.__name__[1:]})\n  errors: {_errors}")
+_rng = np.random.default_rng(603)
+_X, _Y = _rng.standard_normal((5, 3)), _rng.standard_normal((5, 2))
+_net = torch_network([3, 2, 2], ["linear", "linear"], "squared", 62)
 with quiet():
-    errors = np.asarray(net.check_gradients(X, Y, epsilon=0.01), dtype=float)
-assert_true(np.all(errors < 1e-7), f"with epsilon=0.01 on a linear network, central differences are exact, but "
-                                   f"check_gradients reports errors {errors}: forward differences?")
+    _errors = np.asarray(call(_net.check_gradients, _X, _Y, epsilon=0.05), dtype=float)
+assert_true(np.all(_errors < 1e-7), f"check_gradients: errors {np.max(_errors):.2g} for a linear network\n"
+                                    "  central differences are exact there, even with epsilon = 0.05")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1061,7 +1214,7 @@ assert_true(np.all(errors < 1e-7), f"with epsilon=0.01 on a linear network, cent
 # for that element although backprop is right. Use few examples, or smooth activations, when checking.
 
 # %% [markdown]
-# ## 6. Training on MNIST (3 points)
+# ## 6. Training on MNIST (2 points)
 #
 # Time for real data: the MNIST digits. Each 28×28 image becomes a row of 784 values in [0, 1] and
 # each label a one-hot row of 10. Without internet access, you get a bundled subset (8,000 training
@@ -1125,75 +1278,102 @@ def build_mnist_network(n_hidden=256, output_stddev=0.01):
     ### END SOLUTION
 
 # %% tags=["tests"] id="test_build_mnist_network_structure" points=1
-"""build_mnist_network has the parameters of torch's Linear(784, H), ReLU, Linear(H, 10), with a ReLU layer."""
-mnist_net = build_mnist_network(n_hidden=32)
-assert_type(mnist_net, NeuralNetwork, name="build_mnist_network(n_hidden=32)")
-shapes = [tuple(p.shape) for layer in mnist_net.layers if isinstance(layer, Parameterized) for p in layer.params()]
-assert_equal(shapes, [(784, 32), (32,), (32, 10), (10,)], name="parameter shapes of build_mnist_network(n_hidden=32)")
+"""build_mnist_network stacks an InputLayer, a ReLU layer of n_hidden units, a linear layer of 10 units, a SoftmaxOutput."""
+_layer_classes = {"FullyConnectedLayer": TorchDense, "Activation": TorchActivation, "SoftmaxOutput": TorchSoftmaxOutput}
+with substitute(_layer_classes):
+    _net = call(build_mnist_network, n_hidden=32)
+assert_type(_net, NeuralNetwork, name="build_mnist_network(n_hidden=32)")
+assert_true(len(_net.layers) == 4 and isinstance(_net.layers[0], InputLayer),
+            f"build_mnist_network: expected 4 layers (input, hidden, output, softmax), got {len(_net.layers)}")
+_shapes = [tuple(p.shape) for layer in _net.layers if isinstance(layer, Parameterized) for p in layer.params()]
+assert_equal(_shapes, [(784, 32), (32,), (32, 10), (10,)], name="parameter shapes of build_mnist_network(n_hidden=32)")
+assert_equal([layer.activation_fun.name for layer in _net.layers[1:3]], ["relu", "linear"],
+             name="activations (hidden, output)")
+assert_true(isinstance(_net.layers[-1], TorchSoftmaxOutput), "the last layer should be a SoftmaxOutput")
 ### BEGIN HIDDEN TESTS
-for n_hidden in (7, 256):
-    np.random.seed(n_hidden)
-    net = build_mnist_network(n_hidden=n_hidden)
-    params = [p for layer in net.layers if isinstance(layer, Parameterized) for p in layer.params()]
-    reference = torch.nn.Sequential(torch.nn.Linear(784, n_hidden), torch.nn.ReLU(), torch.nn.Linear(n_hidden, 10))
-    assert_equal(sum(p.size for p in params), sum(p.numel() for p in reference.parameters()),
-                 name=f"number of parameters of build_mnist_network(n_hidden={n_hidden})")
-    assert_true(isinstance(net.layers[0], InputLayer) and isinstance(net.layers[-1], SoftmaxOutput),
-                "the network starts with an InputLayer and ends with a SoftmaxOutput")
-    out = net.layers[1].fprop(np.random.default_rng(1).standard_normal((20, 784)))
-    assert_true(out.shape == (20, n_hidden) and out.min() == 0.0 and out.max() > 0,
-                "the hidden layer should be a ReLU layer (outputs >= 0, some of them exactly 0)")
+for _n_hidden in (7, 256):
+    with substitute(_layer_classes):
+        _net = call(build_mnist_network, n_hidden=_n_hidden)
+    _reference = torch.nn.Sequential(torch.nn.Linear(784, _n_hidden), torch.nn.ReLU(), torch.nn.Linear(_n_hidden, 10))
+    assert_equal(sum(p.size for layer in _net.layers[1:3] for p in layer.params()),
+                 sum(p.numel() for p in _reference.parameters()),
+                 name=f"number of parameters of build_mnist_network(n_hidden={_n_hidden})")
 np.random.seed(3)
-net = build_mnist_network(n_hidden=2000, output_stddev=0.5)
-W1, W2 = net.layers[1].params()[0], net.layers[2].params()[0]
-assert_close(np.std(W1), np.sqrt(2 / 784), name="standard deviation of the hidden weights (He: sqrt(2/784))", rtol=0.05)
-assert_close(np.std(W2), 0.5, name="standard deviation of the output weights with output_stddev=0.5", rtol=0.05)
-scores = net.layers[2].fprop(net.layers[1].fprop(np.random.default_rng(2).random((20, 784))))
-assert_true(scores.min() < 0, "the output layer should be linear (scores of any sign): the softmax comes after it")
+with substitute(_layer_classes):
+    _net = call(build_mnist_network, n_hidden=2000, output_stddev=0.5)
+assert_close(np.std(_net.layers[1].W), np.sqrt(2 / 784), name="std of the hidden weights (He: sqrt(2/784))", rtol=0.05)
+assert_close(np.std(_net.layers[2].W), 0.5, name="std of the output weights with output_stddev=0.5", rtol=0.05)
 ### END HIDDEN TESTS
 
 # %% tags=["tests"] id="test_build_mnist_network_initial_loss" points=1
 """With small output weights, the untrained network's loss on MNIST digits is ln 10 (every class equally likely)."""
+np.random.seed(5)
+with substitute({"FullyConnectedLayer": TorchDense, "Activation": TorchActivation, "SoftmaxOutput": TorchSoftmaxOutput}):
+    _net = call(build_mnist_network, n_hidden=64)
+_loss = torch_loss(_net, X_train[:200], Y_train[:200])[0].item()
+assert_close(_loss, np.log(10), name="initial loss with the default output_stddev", rtol=0.05)
 ### BEGIN HIDDEN TESTS
 np.random.seed(4)
-net = build_mnist_network(n_hidden=64, output_stddev=1e-4)
-assert_close(net.loss(X_train[:200], Y_train[:200]), np.log(10), name="initial loss with output_stddev=1e-4",
-             rtol=1e-3)
-np.random.seed(5)
-net = build_mnist_network(n_hidden=64)
-assert_close(net.loss(X_train[:200], Y_train[:200]), np.log(10), name="initial loss with the default output_stddev",
-             rtol=0.05)
-### END HIDDEN TESTS
-
-# %% tags=["tests"] id="test_build_mnist_network_learns" points=1
-"""A few SGD epochs on 64 digits lower the network's loss (it learns)."""
-### BEGIN HIDDEN TESTS
-np.random.seed(6)
-net = build_mnist_network(n_hidden=64)
-before = net.loss(X_train[:64], Y_train[:64])
-for epoch in range(10):
-    net.sgd_epoch(X_train[:64], Y_train[:64], 0.1, 16)
-after = net.loss(X_train[:64], Y_train[:64])
-assert_true(after < 0.8 * before, f"10 epochs of SGD on 64 digits took the loss from {before:.3f} to {after:.3f} "
-                                  "only: it should drop by a fifth at least")
+with substitute({"FullyConnectedLayer": TorchDense, "Activation": TorchActivation, "SoftmaxOutput": TorchSoftmaxOutput}):
+    _net = call(build_mnist_network, n_hidden=64, output_stddev=1e-4)
+assert_close(torch_loss(_net, X_train[:200], Y_train[:200])[0].item(), np.log(10),
+             name="initial loss with output_stddev=1e-4", rtol=1e-3)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Now train it. With the bundled digits, 30 epochs take well under a minute on a laptop and give a
-# test error of about 3% (4.5% at most). While grading, a short run on a subset only checks that
-# everything runs. The test digits are only watched here, not used to choose anything.
+# ### Choosing a network on validation digits
+#
+# How many hidden units, and how many epochs? We decide on digits the training does not see: the
+# last eighth of the training digits is set aside as a **validation** set, each candidate is trained
+# on the rest, and its validation error is measured after every epoch. The test digits stay untouched
+# until the very end, because an error used to choose the network is an optimistic estimate of the
+# error on new digits: we would have picked the network that happens to suit those digits best.
+
+# %% id="select_mnist"
+quick = autograder.grading()  # while grading: two short runs on a subset
+candidate_epochs = 2 if quick else 20
+n_valid = len(X_train) // 8
+X_fit, Y_fit, X_valid, Y_valid = X_train[:-n_valid], Y_train[:-n_valid], X_train[-n_valid:], Y_train[-n_valid:]
+validation_errors = {}
+for n_hidden in (64, 256):
+    np.random.seed(0)
+    augment_rng = np.random.default_rng(0)
+    candidate = build_mnist_network(n_hidden=n_hidden)
+    curves = candidate.train(X_fit, Y_fit, learning_rate=0.1, max_epochs=candidate_epochs, batch_size=32,
+                             X_valid=X_valid, Y_valid=Y_valid, augment=lambda X: shift_images(X, 1, augment_rng))
+    validation_errors[n_hidden] = curves["valid_error"]
+best_hidden, best_epochs = min(((h, e + 1) for h, errors in validation_errors.items() for e in range(len(errors))),
+                               key=lambda choice: validation_errors[choice[0]][choice[1] - 1])
+print(f"chosen on the validation digits: {best_hidden} hidden units, {best_epochs} epochs "
+      f"(validation error {validation_errors[best_hidden][best_epochs - 1]:.2%})")
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 3.5))
+for n_hidden, errors in validation_errors.items():
+    ax.plot(np.arange(1, len(errors) + 1), 100 * np.array(errors), marker="o", label=f"{n_hidden} hidden units")
+ax.set(xlabel="epoch", ylabel="validation error (%)", title="The candidates on the validation digits")
+ax.legend()
+ax.grid(alpha=0.3)
+plt.show()
+
+# %% [markdown]
+# The chosen network is trained again from scratch on all the training digits (validation ones
+# included: more data, and we no longer need them) for the chosen number of epochs, then evaluated
+# **once** on the test digits. With the bundled digits the whole section takes well under a minute
+# on a laptop and the test error is about 3% (4.5% at most).
 
 # %% id="train_mnist"
-epochs = 2 if autograder.grading() else 30
 np.random.seed(0)
 augment_rng = np.random.default_rng(0)
-net = build_mnist_network(n_hidden=256)
+net = build_mnist_network(n_hidden=best_hidden)
+epochs = best_epochs
 start = time.perf_counter()
-history = net.train(X_train, Y_train, learning_rate=0.1, max_epochs=epochs, batch_size=32, X_valid=X_test,
-                    Y_valid=Y_test, augment=lambda X: shift_images(X, 1, augment_rng))
+history = net.train(X_train, Y_train, learning_rate=0.1, max_epochs=epochs, batch_size=32,
+                    augment=lambda X: shift_images(X, 1, augment_rng))
 training_seconds = time.perf_counter() - start
-test_error = net.classification_error(X_test, Y_test)
-print(f"{epochs} epochs in {training_seconds:.1f} s: test error {test_error:.2%}")
+test_error = net.classification_error(X_test, Y_test)  # the one use of the test digits
+print(f"{best_hidden} hidden units, {epochs} epochs on all {len(X_train)} training digits in "
+      f"{training_seconds:.1f} s: test error {test_error:.2%}")
 
 # %%
 fig, (ax_loss, ax_error) = plt.subplots(1, 2, figsize=(10, 3.5))
@@ -1201,7 +1381,7 @@ epoch_numbers = np.arange(1, len(history["train_loss"]) + 1)
 ax_loss.plot(epoch_numbers, history["train_loss"], marker="o")
 ax_loss.set(xlabel="epoch", ylabel="mean cross-entropy", title="Training loss")
 ax_error.plot(epoch_numbers, 100 * np.array(history["train_error"]), marker="o", label="training")
-ax_error.plot(epoch_numbers, 100 * np.array(history["valid_error"]), marker="o", label="test")
+ax_error.axhline(100 * test_error, color="tab:red", linestyle="--", label="test (measured once, at the end)")
 ax_error.set(xlabel="epoch", ylabel="classification error (%)", title="Classification error")
 ax_error.legend()
 plt.tight_layout()

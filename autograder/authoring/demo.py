@@ -121,11 +121,11 @@ def summary(grades: LabGrades, seconds: float) -> list[str]:
 
 
 def run_demo(lab: str, repo: Path, workdir: Path, workers: int | None, timeout: int) -> int:
-    from ..grading.collect import collect, print_actions
+    from ..grader.collect import collect, print_actions
     from .examples import lab_class
     from ..reports.export import export
     from ..reports.feedback import write_feedback
-    from ..grading.engine import grade_lab
+    from ..grader.engine import grade_lab
     from .build import build
     from ..reports.report import write_report
 
@@ -135,9 +135,14 @@ def run_demo(lab: str, repo: Path, workdir: Path, workers: int | None, timeout: 
     build([lab], root=workdir, out_root=workdir)
     print(f"== collect examples/{lab}/")
     print_actions(collect(lab, repo / "examples" / lab, workdir))
-    print(f"== grade (workers: {workers or 'one per core'}, {timeout} s per cell)")
+    from ..grader.sandbox import unavailable_reason
+
+    # The example class is the course's own: without a sandbox (not Linux...) it is graded anyway, and said so.
+    sandboxed = unavailable_reason() is None
+    where = "each kernel in its sandbox" if sandboxed else f"no sandbox: {unavailable_reason()}"
+    print(f"== grade (workers: {workers or 'one per core'}, {timeout} s per cell, {where})")
     start = time.perf_counter()
-    grade_lab(lab, workdir, workers=workers, timeout=timeout)
+    grade_lab(lab, workdir, workers=workers, timeout=timeout, sandbox=sandboxed)
     seconds = time.perf_counter() - start
     print("== mark the written answers (scripted, through `autograder mark`'s save)")
     groups, answers = mark_written_answers(workdir, lab)

@@ -80,7 +80,7 @@ def hostile_examples(lab: str, root: Path) -> list[Example]:
         return []
     chosen = [h for h in registry.HOSTILE if h.lab == lab and h.name in registry.DEMO]
     return [Example(str(10101 + i), HOSTILE_NAMES[i % len(HOSTILE_NAMES)], f"hostile:{h.name}",
-                    f"{h.attack}: {h.why}") for i, h in enumerate(chosen)]
+                    f"{h.threat}: {h.why}") for i, h in enumerate(chosen)]
 
 
 def lab_class(lab: str, root: Path) -> tuple[Example, ...]:
@@ -235,8 +235,9 @@ def example_class(lab: str, root: Path) -> dict[str, bytes]:
     for example in lab_class(lab, root):
         for position, nb_files in enumerate(files):
             if example.kind.startswith("hostile:"):
-                entry = next(h for h in registry.HOSTILE if h.name == example.kind.split(":", 1)[1])
-                answers = entry.answers() if entry.target in nb_files.solution_ids() else {}
+                entry = next(h for h in registry.for_lab(lab) if h.name == example.kind.split(":", 1)[1])
+                answers = {entry.exercise: registry.attack_answer(entry)} \
+                    if entry.exercise in nb_files.solution_ids() else {}
                 content = to_bytes(nb_files.correct(answers))
             else:
                 broken_elsewhere = position > 0 and example.kind not in ("correct", "empty", "mistakes_a",

@@ -15,7 +15,7 @@ percent format with one cell each:
 the same kernel as the reference keeps a lab's whole self-test to one kernel start.
 
 ``judged=True`` runs the same checks as grading does, with the test cells in a judge kernel apart
-from the student's cells (``JudgedSession``, autograder/grading/judge.py); tests/test_integrity.py
+from the student's cells (``JudgedSession``, autograder/grader/judge.py); tests/test_integrity.py
 checks that every lab gets the same verdicts both ways.
 """
 from __future__ import annotations
@@ -177,7 +177,7 @@ class JudgedSession(KernelSession):
                  reference: dict[str, str] | None = None):
         from jupyter_core.utils import run_sync
 
-        from ..grading.judge import JudgeClient, Router, make_plan
+        from ..grader.judge import JudgeClient, Router, make_plan
 
         super().__init__(nb, workdir, timeout)
         reference = reference or {grade_id(c): c.source for c in nb.cells if is_solution_cell(c)}
@@ -221,7 +221,7 @@ class JudgedSession(KernelSession):
     def _connect(self) -> None:
         from jupyter_core.utils import run_sync
 
-        from ..grading.judge import run_silently
+        from ..grader.judge import run_silently
 
         plan = self.router.plan
         run_sync(run_silently)(self.client, plan.install_code())

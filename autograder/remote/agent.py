@@ -1,7 +1,7 @@
 """The grading agent in a student's kernel: it runs what the judge asks and answers with values.
 
 While grading, the student's cells run in their own (sandboxed) kernel and the test cells in a
-judge kernel that never runs student code (``grading/judge.py``). The engine installs this agent in the
+judge kernel that never runs student code (``grader/judge.py``). The engine installs this agent in the
 student's kernel right after the notebook's locked imports, before any student cell runs. The
 judge's bridge (``bridge.py``) then sends it requests over a Jupyter comm: look names up, call a
 function, read or set an attribute, swap in a reference (``substitute``), summarise a figure.

@@ -1,7 +1,7 @@
 """The judge's side of grading: test cells reach the student's kernel through here, by value only.
 
 The judge kernel runs the notebook's locked cells and its test cells, never a student's cell
-(``autograder/grading/judge.py`` routes them). ``connect()`` (run by the engine in the judge kernel) opens a Jupyter
+(``autograder/grader/judge.py`` routes them). ``connect()`` (run by the engine in the judge kernel) opens a Jupyter
 comm to the agent in the student's kernel (``agent.py``) and, before each test cell, binds the
 names the cell reads from the student's notebook (a function, a variable of a solution cell):
 

@@ -1,6 +1,6 @@
 """What crosses from a student's kernel to the judge: values, never code.
 
-While grading, test cells run in a judge kernel that never runs student code (``grading/judge.py``); the
+While grading, test cells run in a judge kernel that never runs student code (``grader/judge.py``); the
 judge reaches the student's work through the agent in the student's kernel (``agent.py``). What
 the agent sends back is a tree of JSON values plus binary buffers, and this module is the only
 code that reads it. The reader builds exact built-in types only: ``None``, ``bool``, ``int``,

@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 
 from ..course import CoursePaths, db_url_or_default
-from ..grading.outcomes import OUTCOME_FILE
+from ..grader.outcomes import OUTCOME_FILE
 from .results import (NOT_GRADED, LabGrades, Submission, format_points, gradebook_exists, lab_grades,
                       status_label)
 

@@ -13,7 +13,7 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
-from ..grading.outcomes import Outcome
+from ..grader.outcomes import Outcome
 from .results import LabGrades, Submission, format_points, lab_grades
 
 TOP_MESSAGES = 3  # failure messages shown per test cell

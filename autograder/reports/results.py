@@ -24,7 +24,7 @@ from typing import Any, Iterator
 import nbformat
 
 from ..cells import Exercise, Question, exercises, questions
-from ..grading.outcomes import Outcome, load_outcomes
+from ..grader.outcomes import Outcome, load_outcomes
 
 NOT_GRADED = "not graded yet"
 
