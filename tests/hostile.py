@@ -340,6 +340,12 @@ f2 = np.zeros((3, 3))
 output_shape = (2, 3, 3)
 '''
 
+CODE_SWAP = '''
+import autograder.checks
+autograder.checks.assert_close.__code__ = (
+    lambda actual, expected, *, name, rtol=1e-5, atol=1e-8, inputs=None: None).__code__
+'''
+
 # A test cell starts with its docstring: what an attack on "every test cell" looks for.
 IS_TEST = 'info.raw_cell.lstrip().startswith(\'"""\')'
 
@@ -413,11 +419,7 @@ autograder.checks.assert_equal = lambda *args, **kwargs: None
 assert_equal = autograder.checks.assert_equal
 ''', mistake="forgets the biases",
             why="autograder.checks.assert_equal rebound, in the module and the notebook"),
-    Hostile("code_swap_checks", PATCHING, LAB1, "conv_by_hand", '''
-import autograder.checks
-autograder.checks.assert_close.__code__ = (
-    lambda actual, expected, *, name, rtol=1e-5, atol=1e-8, inputs=None: None).__code__
-''', mistake="arithmetic slip",
+    Hostile("code_swap_checks", PATCHING, LAB1, "conv_by_hand", CODE_SWAP, mistake="arithmetic slip",
             why="assert_close's __code__ swapped, so that a re-import does not help"),
     Hostile("custom_exc_clears_error", PATCHING, LAB1, "tensors", '''
 import sys
@@ -684,11 +686,7 @@ _real_conv2d = F.conv2d
 F.conv2d = lambda input, weight, bias=None, *args, **kwargs: _real_conv2d(input, weight, None, *args, **kwargs)
 ''', mistake=NO_BIAS,
             why="rebinds F.conv2d, the tests' reference, to ignore the bias as the answer does"),
-    Hostile("code_swap_checks_lab4", PATCHING, LAB4, "conv2d", '''
-import autograder.checks
-autograder.checks.assert_close.__code__ = (
-    lambda actual, expected, *, name, rtol=1e-5, atol=1e-8, inputs=None: None).__code__
-''', mistake=NO_BIAS,
+    Hostile("code_swap_checks_lab4", PATCHING, LAB4, "conv2d", CODE_SWAP, mistake=NO_BIAS,
             why="assert_close's __code__ swapped (Lab 4)"),
     # --- a lab with torch training: Lab 6's training loop (Adam, cross-entropy, gradient clipping)
     Hostile("rebinds_reference_clipping", SHARED, LAB6, "train_sequence_model", '''

@@ -1,6 +1,7 @@
 """The judge costs no honest student a point (issue 16): its verdicts are the one-kernel verdicts.
 
-For every lab, the verdicts with the test cells in a judge kernel (as ``autograder grade`` runs them)
+For every lab graded with the judge (lab.toml: ``judge``, true unless the lab says otherwise), the
+verdicts with the test cells in a judge kernel (as ``autograder grade`` runs them)
 equal the self-test harness's one-kernel verdicts: on the reference, on the release (all 0) and on a
 sample of mutants and alternatives. The hostile submissions (tests/hostile.py), graded by the real
 ``autograder grade``, are tests/test_sandbox.py's.
@@ -31,7 +32,7 @@ def sample(lab: Lab, name: str) -> list:
     return chosen
 
 
-@pytest.mark.parametrize("lab,name", notebook_params())
+@pytest.mark.parametrize("lab,name", [p for p in notebook_params() if p.values[0].judge])
 def test_the_judge_gives_the_one_kernel_verdicts(lab: Lab, name: str):
     """Reference, release and a sample of candidates: the same score on every test cell either way."""
     source = ROOT / "source" / lab.id / f"{name}.ipynb"

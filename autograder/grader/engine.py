@@ -513,11 +513,12 @@ def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: st
     from nbgrader.api import Gradebook, MissingEntry
     from tqdm import tqdm
 
-    from ..course import COURSE_ID, db_url_or_default, lab_timeout, nbgrader_config
+    from ..course import COURSE_ID, db_url_or_default, lab_judged, lab_timeout, nbgrader_config
     from .sanitize import read_snapshot
 
     root = Path(root).resolve()
     check_sandbox(sandbox and not dask_address, progress)  # a Dask worker checks its own
+    judge = judge and lab_judged(lab, root)  # a lab whose tests are not judge-ready yet says so in lab.toml
     timeout = timeout or lab_timeout(lab, root)
     db_url = db_url_or_default(db_url, root)
     config = nbgrader_config(root, db_url)

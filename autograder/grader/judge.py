@@ -39,6 +39,7 @@ from ..cells import (global_bindings, global_reads, grade_id, is_solution_cell, 
                      released_source, role, strip_magics, top_level_reads)
 from ..remote.bridge import digest
 from .isolation import IsolatedExecute, cell_label
+from .sandbox import Limits
 
 STUDENT, JUDGE, BOTH = "student", "judge", "both"
 
@@ -296,6 +297,88 @@ class JudgeExecute(LockedCellsTakeTheirTime, InterruptsStudent, IsolatedExecute)
         super().__init__(**kwargs)
         self.sandboxed = False
 
+    def limits(self) -> Limits:
+        """Memory as the student's kernel; no CPU-time limit: it is kept for the next notebooks
+        (``SpareJudge``), and its cells have their timeouts."""
+        return Limits(memory_mb=self.memory_mb)
+
+
+# ----------------------------------------------------------------------------- a judge kernel kept for the next notebook
+
+JUDGE_USES = 50  # notebooks one judge kernel grades before a fresh one starts
+
+
+@dataclass
+class SpareJudge:
+    """A worker's judge kernel between two notebooks: it ran only the course's code, so it is reused
+    (its namespace emptied, disconnected from the last student's kernel) instead of starting a
+    kernel and importing torch again for every notebook."""
+
+    km: Any
+    kc: Any
+    key: tuple[Any, ...]  # the launch options it was started with
+    path: str  # its working folder so far
+    uses: int
+
+    def reset_code(self, path: str) -> str:
+        return (f"__import__('os').chdir({path!r})\n"
+                "__import__('autograder.remote.bridge', fromlist=['disconnect']).disconnect()\n"
+                "import sys as _sys\n"
+                f"_sys.path[:] = [p for p in _sys.path if p != {self.path!r}] + [{path!r}]\n"
+                "del _sys")
+
+
+_spare: SpareJudge | None = None
+
+
+def _take_spare(key: tuple[Any, ...]) -> SpareJudge | None:
+    global _spare
+    spare, _spare = _spare, None
+    if spare is not None and spare.key == key and run_sync(spare.km.is_alive)():
+        return spare
+    if spare is not None:
+        _stop(spare.km, spare.kc)
+    return None
+
+
+def _keep_or_stop(judge: "JudgeExecute", key: tuple[Any, ...], path: str, uses: int) -> None:
+    """Keep a healthy judge kernel for the worker's next notebook; stop any other."""
+    global _spare
+    km, kc = judge.km, judge.kc
+    if km is None or kc is None:
+        return
+    try:
+        healthy = uses < JUDGE_USES and run_sync(km.is_alive)() and run_sync(responds)(kc, 5.0)
+        if healthy:  # out of its folder, which is about to be removed
+            run_sync(run_silently)(judge, "__import__('os').chdir('/')")
+    except Exception:  # noqa: BLE001 (whatever went wrong, a fresh kernel next time)
+        healthy = False
+    if healthy:
+        if _spare is None:
+            import atexit
+            from multiprocessing import util
+
+            atexit.register(_stop_spare)
+            util.Finalize(None, _stop_spare, exitpriority=10)  # a pool worker's exit runs no atexit
+        _spare = SpareJudge(km, kc, key, path, uses)
+    else:
+        _stop(km, kc)
+
+
+def _stop(km: Any, kc: Any) -> None:
+    try:
+        kc.stop_channels()
+        run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def _stop_spare() -> None:
+    global _spare
+    spare, _spare = _spare, None
+    if spare is not None:
+        _stop(spare.km, spare.kc)
+
 
 class JudgedExecute(LockedCellsTakeTheirTime, IsolatedExecute):
     """nbgrader's Execute with test cells run by a judge kernel, locked cells in both kernels."""
@@ -313,18 +396,24 @@ class JudgedExecute(LockedCellsTakeTheirTime, IsolatedExecute):
             name in getattr(snapshot, "notebooks", {}) else {}
         path = self.judge_path or resources.get("metadata", {}).get("path")
         self.judge = JudgeExecute(config=self.config, memory_mb=self.memory_mb, threads=self.threads)
-        NotebookClient.__init__(self.judge, nb, resources={"metadata": {"path": path}})
         self.router = Router(make_plan(nb.cells, reference), self._in_student, self._in_judge, self._connect,
                              self._judge_start, self._judge_finish)
-        self.judge.km = self.judge.create_kernel_manager()
-        # through the same kernel manager as the student's kernel (sandbox.py), without a sandbox: it runs only
-        # the course's code and must reach the student's kernel; it starts while the student's kernel starts
-        self.judge.start_new_kernel(**self.judge._launch_options(subprocess.DEVNULL))
+        spare = _take_spare((self.memory_mb, self.threads))
+        NotebookClient.__init__(self.judge, nb, km=spare and spare.km, resources={"metadata": {"path": path}})
+        if spare is not None:
+            self.judge.kc, self.judge.owns_km = spare.kc, True
+            run_sync(run_silently)(self.judge, spare.reset_code(path))
+        else:
+            self.judge.km = self.judge.create_kernel_manager()
+            # through the same kernel manager as the student's kernel (sandbox.py), without a sandbox: it runs only
+            # the course's code and must reach the student's kernel; it starts while the student's kernel starts
+            self.judge.start_new_kernel(**self.judge._launch_options(subprocess.DEVNULL))
+        reused = spare.uses + 1 if spare is not None else 1
         try:
             return super().preprocess(nb, resources, km)
         finally:
             self.report.events += self.router.events
-            self.judge._cleanup_kernel()
+            _keep_or_stop(self.judge, (self.memory_mb, self.threads), path, reused)
 
     def _judge_ready(self) -> None:
         if self.judge.kc is None:

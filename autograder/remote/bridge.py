@@ -798,6 +798,9 @@ class KernelTransport:
             elif kind == "status" and content.get("execution_state") == "idle":
                 raise StudentKernelError("your notebook's kernel did not answer the tests")
 
+    def close(self) -> None:
+        self.client.stop_channels()
+
 
 class LocalTransport:
     """The agent in this same process (for the engine's own tests): the same requests, no kernel."""
@@ -842,5 +845,25 @@ def connect(connection_info: dict[str, Any], plan: dict[str, Any]) -> Bridge:
 
     shell.events.register("pre_run_cell", before)
     shell.events.register("post_run_cell", after)
+    bridge.hooks = [("pre_run_cell", before), ("post_run_cell", after)]
     checks._bridge = bridge
     return bridge
+
+
+def disconnect() -> None:
+    """Leave this kernel as it was before ``connect()``, its namespace empty: the engine reuses a judge
+    kernel (it runs only the course's code) for the next notebook, without importing torch again."""
+    from IPython import get_ipython
+
+    from .. import checks
+
+    shell = get_ipython()
+    bridge, checks._bridge, checks._AUTOGRAD_NUMBERS = checks._bridge, None, None
+    if bridge is not None:
+        for event, callback in getattr(bridge, "hooks", []):
+            shell.events.unregister(event, callback)
+        close = getattr(bridge.transport, "close", None)
+        if close is not None:
+            close()
+    shell.ast_node_interactivity = "last_expr"
+    shell.reset(new_session=False)
