@@ -1,13 +1,15 @@
-"""A sandbox per grading kernel, and bystanders never harmed: hostile submissions graded by the real `grade`.
+"""Grading that student code cannot forge, read or sabotage: hostile submissions graded by the real `grade`.
 
-For each lab (Lab 1, Lab 4, the template lab) one course is graded twice with 2 workers: first the
-bystanders (a correct submission and the honest wrong controls), then every hostile submission of
-that lab (tests/hostile.py) beside a classmate graded at the same time. Each test then checks one
+The student's kernel runs in its sandbox, the test cells in the judge kernel (grader/judge.py), as
+`autograder grade` runs them. For each lab (Lab 1, Lab 4, Lab 6 with torch training, the template
+lab) one course is graded twice with 2 workers: first the bystanders (a correct submission and the
+honest wrong controls), then every hostile submission of that lab (tests/hostile.py) beside a
+classmate graded at the same time. Each test then checks one
 thing: an attacker scores what its control scores; no bystander's grade, outcome or file changed,
 not even seconds after grading, when a process that escaped its kernel would strike; no process
 outlives its kernel. Then the sandbox itself (what a kernel sees, two kernels that cannot reach each
 other), grading without it (refused unless asked; a worker killed is retried alone and graded again
-next run) and the messages. About 2 minutes on 2 cores.
+next run) and the messages.
 """
 from __future__ import annotations
 
