@@ -283,6 +283,110 @@ def global_bindings(source: str) -> tuple[set[str], set[str]]:
     return visitor.names, visitor.imported
 
 
+class _TopLevelReads(ast.NodeVisitor):
+    """Names a cell reads as it runs: not inside the bodies of the functions and lambdas it defines."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self.names.add(node.id)
+
+    def visit_FunctionDef(self, node: Any) -> None:  # decorators and defaults run now, the body later
+        for child in [*node.decorator_list, *node.args.defaults, *node.args.kw_defaults]:
+            if child is not None:
+                self.visit(child)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        for child in [*node.args.defaults, *node.args.kw_defaults]:
+            if child is not None:
+                self.visit(child)
+
+    def visit_ListComp(self, node: Any) -> None:  # a comprehension's own variables are not the cell's
+        before = set(self.names)
+        self.generic_visit(node)
+        targets = {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        self.names = before | (self.names - targets)
+
+    visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_ListComp
+
+
+def top_level_reads(source: str) -> set[str]:
+    """Names a cell reads when it runs (a class body runs; a function's body does not)."""
+    visitor = _TopLevelReads()
+    tree = _parse(source)
+    if tree is not None:
+        visitor.visit(tree)
+    return visitor.names
+
+
+def reads_before_binding(source: str) -> set[str]:
+    """Names a cell reads at top level before the cell itself binds them, statement by statement
+    (into loops, conditions, `with` and `try` blocks: a loop's target is bound before its body)."""
+    tree = _parse(source)
+    found: set[str] = set()
+    bound: set[str] = set()
+
+    def reads(node: ast.AST) -> set[str]:
+        visitor = _TopLevelReads()
+        visitor.visit(node)
+        return visitor.names
+
+    def binds(node: ast.AST) -> set[str]:
+        if isinstance(node, ast.expr):  # a loop's or a `with`'s target
+            return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        names, imported = global_bindings(ast.unparse(node))
+        return names | imported
+
+    def walk(statements: list[ast.stmt]) -> None:
+        for statement in statements:
+            if isinstance(statement, (ast.For, ast.AsyncFor)):
+                found.update(reads(statement.iter) - bound)
+                bound.update(binds(statement.target))
+                walk(statement.body + statement.orelse)
+            elif isinstance(statement, (ast.While, ast.If)):
+                found.update(reads(statement.test) - bound)
+                walk(statement.body + statement.orelse)
+            elif isinstance(statement, (ast.With, ast.AsyncWith)):
+                for item in statement.items:
+                    found.update(reads(item.context_expr) - bound)
+                    if item.optional_vars is not None:
+                        bound.update(binds(item.optional_vars))
+                walk(statement.body)
+            elif isinstance(statement, ast.Try):
+                walk(statement.body + [s for h in statement.handlers for s in h.body] + statement.orelse +
+                     statement.finalbody)
+            else:
+                found.update(reads(statement) - bound)
+                bound.update(binds(statement))
+
+    if tree is not None:
+        walk(tree.body)
+    return found
+
+
+def global_reads(source: str) -> tuple[set[str], set[str]]:
+    """(names a cell reads at top level, names its functions and classes read as globals), from symtable."""
+    import symtable
+
+    try:
+        table = symtable.symtable(strip_magics(source), "<cell>", "exec")
+    except SyntaxError:
+        names = read_names(source)
+        return names, names
+    top = {s.get_name() for s in table.get_symbols() if s.is_referenced()}
+    inner: set[str] = set()
+    stack = list(table.get_children())
+    while stack:
+        scope = stack.pop()
+        inner |= {s.get_name() for s in scope.get_symbols() if s.is_referenced() and s.is_global()}
+        stack.extend(scope.get_children())
+    return top, inner
+
+
 def local_names(source: str) -> set[str]:
     """Names bound anywhere in a cell: assignments, loop targets, arguments, imports, inner definitions."""
     tree = _parse(source)

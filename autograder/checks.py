@@ -4,6 +4,11 @@ Every check raises :class:`CheckFailed` (an ``AssertionError``) with a message t
 names the quantity, says what was expected and what came back (type, shape, dtype),
 points at the first differing element, and gives the error against the tolerance.
 A hidden reference is never printed in bulk: only single elements of it.
+
+While grading, test cells run in a judge kernel apart from the student's code (see
+docs/writing-a-lab.md, "The test-cell contract"); there, ``_bridge`` is set and the helpers that
+touch the student's kernel (``substitute``, ``figure_summary``, ``close_figures``,
+``assert_not_used`` on a student's function) go through it.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import sys
 import textwrap
 import traceback
 import warnings
+import weakref
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -43,6 +49,7 @@ __all__ = [
     "assert_hashed",
     "note_hidden_tests",
     "fixed_parameters",
+    "assert_from_autograd",
 ]
 
 SMALL_INPUT = 36  # inputs with at most this many elements are shown in a failure message
@@ -61,11 +68,15 @@ class CheckFailed(AssertionError):
         return ["\x1b[0;31mCheckFailed\x1b[0m:", *str(self).splitlines()]
 
 
+_bridge: Any = None  # grading: the judge's way to the student's kernel (autograder/remote/bridge.py)
+
+
 # ----------------------------------------------------------------------------- helpers
 
 
 def _is_tensor(x: Any) -> bool:
-    return type(x).__module__.startswith("torch") and hasattr(x, "detach")
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
 
 
 def _describe(x: Any) -> str:
@@ -364,6 +375,9 @@ def assert_not_used(func: Callable, forbidden: Iterable[str], *, name: str | Non
     tensor method of the same name (``t.norm()``) is caught too.
     """
     label = name or getattr(func, "__name__", "your function")
+    if _bridge is not None and _bridge.is_handle(func):
+        _assert_not_used_while_grading(func, list(forbidden), label, name)
+        return
     try:
         source = textwrap.dedent(inspect.getsource(func))
     except (OSError, TypeError):
@@ -417,6 +431,19 @@ def assert_not_used(func: Callable, forbidden: Iterable[str], *, name: str | Non
                                   f"(found `{dotted}` on line {node.lineno} of the function)")
 
 
+def _assert_not_used_while_grading(func: Any, forbidden: list[str], label: str, name: str | None) -> None:
+    """The same check on the student's source, in their kernel; then, at run time: did a forbidden
+    function run (however it was reached) during this cell's calls of ``func``?"""
+    from .remote import agent
+
+    message = _bridge.apply(agent.static_not_used, (func, forbidden, name))
+    if message:
+        raise CheckFailed(str(message))
+    ran = _bridge.used_by(func, forbidden)
+    if ran:
+        raise CheckFailed(f"{label}: this exercise asks you not to use {ran[0]} (it ran while {label} ran)")
+
+
 # ----------------------------------------------------------------------------- output hygiene
 
 
@@ -438,6 +465,8 @@ def quiet() -> Iterator[io.StringIO]:
 
 def _student_line(error: BaseException, func: Any) -> str:
     """' (line 3 of your cell)' for the innermost frame of the student's code, else ''."""
+    if hasattr(error, "_autograder_line"):  # raised in the student's kernel (grading): its line came with it
+        return str(error._autograder_line)
     code = getattr(func, "__code__", None) or getattr(getattr(func, "__init__", None), "__code__", None)
     filename = code.co_filename if code is not None else None
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == filename]
@@ -449,22 +478,140 @@ def call(func: Callable, *args: Any, name: str | None = None, **kwargs: Any) -> 
 
     ``NotImplementedError`` reads "not written yet"; any other error names the function, the
     exception and the line of the student's cell it came from, in a first line under 80
-    characters (nbgrader's Validate cuts longer lines).
+    characters (nbgrader's Validate cuts longer lines). The gradients autograd computes during
+    the call are recorded, for :func:`assert_from_autograd`.
     """
     label = name or getattr(func, "__name__", "your function")
     if not callable(func):
         raise CheckFailed(f"{label} is not a function: got {_describe(func)}")
     try:
-        return func(*args, **kwargs)
+        if _bridge is not None:  # grading: the student's kernel records autograd itself
+            return func(*args, **kwargs)
+        with _AutogradRecord() as record:
+            result = func(*args, **kwargs)
+        record.remember()
+        return result
     except CheckFailed:
         raise
     except NotImplementedError:
         raise CheckFailed(f"{label} is not written yet (it raises NotImplementedError)") from None
     except Exception as error:  # the student's bug, shown as one line instead of a traceback
+        if type(error).__name__ == "StudentKernelError":
+            raise
         where = _student_line(error, func)
-        first = f"your {label} raised {type(error).__name__}{where}"
+        kind = getattr(error, "_autograder_type", type(error).__name__)
+        first = f"your {label} raised {kind}{where}"
         detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise CheckFailed(first + (f"\n  {type(error).__name__}: {_short(detail, 300)}" if detail else "")) from None
+        raise CheckFailed(first + (f"\n  {kind}: {_short(detail, 300)}" if detail else "")) from None
+
+
+# ----------------------------------------------------------------------------- gradients from autograd
+
+_RECORDS: list["_AutogradRecord"] = []  # the records open now
+_AUTOGRAD_NUMBERS: Any = None  # the numbers of the gradients autograd produced in the last call of student code
+MAX_AUTOGRAD_NUMBERS = 1_000_000
+
+
+def _leaf_tensors(outputs: Any, inputs: Any) -> list[Any]:
+    """The leaf tensors a backward pass from ``outputs`` fills (``inputs`` when given)."""
+    if inputs is not None:
+        return list(inputs) if isinstance(inputs, (tuple, list)) else [inputs]
+    stack = [o.grad_fn for o in (outputs if isinstance(outputs, (tuple, list)) else [outputs])
+             if _is_tensor(o) and o.grad_fn is not None]
+    seen, leaves = set(), []
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        variable = getattr(node, "variable", None)
+        if variable is not None:
+            leaves.append(variable)
+        stack.extend(parent for parent, _ in node.next_functions)
+    return leaves
+
+
+def _install_autograd_recorder() -> None:
+    """Wrap torch.autograd.backward and .grad (Tensor.backward calls the first) to record what they produce."""
+    torch = sys.modules.get("torch")
+    if torch is None or getattr(torch.autograd.backward, "_autograder_records", False):
+        return
+    backward, grad = torch.autograd.backward, torch.autograd.grad
+
+    def recording_backward(tensors: Any, *args: Any, **kwargs: Any) -> Any:
+        leaves = _leaf_tensors(tensors, kwargs.get("inputs")) if _RECORDS else []
+        result = backward(tensors, *args, **kwargs)
+        for record in _RECORDS:
+            record.grads.extend(leaf.grad for leaf in leaves if _is_tensor(leaf) and leaf.grad is not None)
+        return result
+
+    def recording_grad(outputs: Any, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        result = grad(outputs, inputs, *args, **kwargs)
+        for record in _RECORDS:
+            record.grads.extend(g for g in result if g is not None)
+        return result
+
+    for wrapper, original in ((recording_backward, backward), (recording_grad, grad)):
+        wrapper.__name__, wrapper.__doc__, wrapper.__wrapped__ = original.__name__, original.__doc__, original
+        wrapper._autograder_records = True
+    torch.autograd.backward, torch.autograd.grad = recording_backward, recording_grad
+
+
+class _AutogradRecord:
+    """The gradients autograd produces while a block runs (the student's function, called by a test)."""
+
+    def __init__(self) -> None:
+        self.grads: list[Any] = []
+
+    def __enter__(self) -> "_AutogradRecord":
+        _install_autograd_recorder()
+        _RECORDS.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _RECORDS.remove(self)
+
+    def numbers(self) -> np.ndarray | None:
+        """Every number of the gradients produced (float64, flat), or None when there were none."""
+        import torch
+
+        base = torch._C.TensorBase  # torch's C methods: a notebook may have rebound Tensor's Python ones
+        arrays = [base.numpy(base.double(base.cpu(base.detach(g)))).reshape(-1) for g in self.grads
+                  if g.device.type != "meta"]
+        numbers = np.concatenate(arrays)[:MAX_AUTOGRAD_NUMBERS] if arrays else np.zeros(0)
+        return numbers if numbers.size else None
+
+    def remember(self) -> None:
+        _remember_autograd(self.numbers())
+
+
+def _remember_autograd(numbers: Any) -> None:
+    """The numbers of the gradients autograd produced in the last call (grading: as the student's kernel says)."""
+    global _AUTOGRAD_NUMBERS
+    ok = isinstance(numbers, np.ndarray) and numbers.size
+    _AUTOGRAD_NUMBERS = numbers.astype(np.float64).reshape(-1) if ok else None
+
+
+def assert_from_autograd(value: Any, *, name: str) -> None:
+    """Fail unless ``value`` holds gradients autograd computed while the student's function ran.
+
+    Call the function with :func:`call` first. ``value`` (a tensor, an array, a number) passes when each
+    of its numbers is one autograd produced during that call (a ``.grad``, an element of one, its
+    ``.item()``); a value computed with a formula fails, even beside a backward pass that computes
+    something else.
+    """
+    if value is None:
+        raise CheckFailed(f"{name} is None\n  read .grad after calling backward()")
+    try:
+        numbers = _to_numpy(value, name).astype(np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise CheckFailed(f"{name} is not a gradient\n  expected the gradient autograd computed, got {_describe(value)}") from None
+    produced = _AUTOGRAD_NUMBERS
+    found = produced is not None and numbers.size > 0 and bool(np.isclose(
+        numbers[:, None], produced[None, :], rtol=1e-6, atol=1e-12, equal_nan=True).any(axis=1).all())
+    if not found:
+        raise CheckFailed(f"{name} did not come from autograd\n  let autograd find it: inputs that require gradients, "
+                          "then backward() on the result, not a formula")
 
 
 def _notebook_namespace(depth: int = 2) -> dict[str, Any]:
@@ -497,6 +644,7 @@ class substitute:
         self.replacements = dict(replacements)
         self.namespace = _notebook_namespace()
         self._saved: list[tuple[Any, str, bool, Any]] = []
+        self._token: Any = None
 
     def _target(self, key: str) -> tuple[Any, str]:
         head, _, attr = key.partition(".")
@@ -508,7 +656,12 @@ class substitute:
         return owner, attr
 
     def __enter__(self) -> "substitute":
-        for key, value in self.replacements.items():
+        replacements = self.replacements
+        if _bridge is not None:  # grading: swap them in where the student's code runs
+            self._token = _bridge.enter_substitute(replacements)
+            # here, only the student's names a test may also call directly
+            replacements = {k: v for k, v in replacements.items() if "." not in k and _bridge.is_handle(self.namespace.get(k))}
+        for key, value in replacements.items():
             owner, attr = self._target(key)
             if isinstance(owner, dict):
                 self._saved.append((owner, attr, attr in owner, owner.get(attr)))
@@ -531,6 +684,9 @@ class substitute:
             else:
                 delattr(owner, attr)
         self._saved.clear()
+        if self._token is not None:
+            token, self._token = self._token, None
+            _bridge.exit_substitute(token)
 
 
 # ----------------------------------------------------------------------------- figures
@@ -562,6 +718,8 @@ def figure_summary(fig: Any = None) -> dict[str, Any]:
     were added (axes in one column of a grid share their left edge). Tests read figures only through this, never
     through ``plt`` directly (the student's figure may live in another process while grading).
     """
+    if _bridge is not None:  # grading: the student's figures are in the student's kernel
+        return _bridge.apply(figure_summary, (fig,))
     import matplotlib.pyplot as plt
 
     fig = fig if fig is not None else plt.gcf()
@@ -571,6 +729,9 @@ def figure_summary(fig: Any = None) -> dict[str, Any]:
 
 def close_figures() -> None:
     """Close every open figure (before a figure test calls the student's drawing function)."""
+    if _bridge is not None:
+        _bridge.apply(close_figures)
+        return
     import matplotlib.pyplot as plt
 
     plt.close("all")

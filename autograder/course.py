@@ -54,13 +54,14 @@ class Lab:
     timeout: int = CELL_TIMEOUT  # seconds per cell while grading
     notebook_points: tuple[tuple[str, float], ...] = ()  # per notebook, for a lab of several notebooks
     cross_exercise: tuple[tuple[str, str], ...] = ()  # test cells that may depend on several exercises: (id, why)
+    judge: bool = True  # grading runs the test cells in a judge kernel (false: in the student's kernel)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)  # the whole lab.toml
 
     def notebook_file(self, name: str) -> Path:
         return self.folder / f"{name}.py"
 
 
-LAB_KEYS = {"title", "points", "notebooks", "timeout", "cross_exercise", "preload"}
+LAB_KEYS = {"title", "points", "notebooks", "timeout", "cross_exercise", "preload", "judge"}
 
 
 def load_lab(lab_id: str, root: Path | None = None) -> Lab:
@@ -93,7 +94,8 @@ def load_lab(lab_id: str, root: Path | None = None) -> Lab:
     total = sum(p for _, p in per_notebook) if per_notebook else float(points)
     return Lab(id=lab_id, title=meta["title"], points=total, notebooks=notebooks, folder=folder,
                timeout=int(meta.get("timeout", CELL_TIMEOUT)), notebook_points=per_notebook,
-               cross_exercise=tuple(sorted(meta.get("cross_exercise", {}).items())), extra=meta)
+               cross_exercise=tuple(sorted(meta.get("cross_exercise", {}).items())),
+               judge=bool(meta.get("judge", True)), extra=meta)
 
 
 def lab_folders(root: Path) -> list[Path]:
@@ -126,6 +128,17 @@ def lab_timeout(lab_id: str, root: Path | None = None) -> int:
         return load_lab(lab_id, root).timeout
     except CourseError:
         return CELL_TIMEOUT
+
+
+def lab_judged(lab_id: str, root: Path | None = None) -> bool:
+    """Whether grading runs the lab's test cells in a judge kernel: its lab.toml in this folder, else in
+    the repository of this package (a course folder may hold no assignments/); yes when neither says."""
+    for folder in (root, None):
+        try:
+            return load_lab(lab_id, folder).judge
+        except CourseError:
+            continue
+    return True
 
 
 def course_settings(root: Path | None = None) -> dict[str, Any]:

@@ -1,13 +1,15 @@
 """Grading throughput: sequential `nbgrader autograde` vs `autograder grade --workers 2` with and without
-kernels forked from a preloaded template, the floor split into its parts, and the sandbox's own cost.
+kernels forked from a preloaded template, the floor split into its parts, and the costs of the sandbox
+and of the judge.
 
 On the same submissions, in one run, for each lab measured (default: Lab 1 and Lab 3; ``--lab``
 for others, ``--all`` for every lab in source/): 8 submissions each (the reference answers, an
 empty release, and mutants from the lab's mutants.py). The commands run as the instructor runs
 them, one process for the whole batch, start-up included, in turn, ``--repeats`` times each (the
-figures are medians): `nbgrader autograde`, `autograder grade --workers 2` (kernels forked from
-the worker's template, in the sandbox), the same with `--no-fork` (every kernel started afresh),
-and `--no-fork --no-sandbox` (the sandbox's cost). The floor is one execution of the reference
+figures are medians): `nbgrader autograde`, `autograder grade --workers 2` as it is (the student's
+kernel forked from the worker's template, in the sandbox; the test cells in a judge kernel where the
+lab is judged), the same with `--no-fork` (every kernel started afresh), `--no-fork --no-sandbox`
+(the sandbox's cost) and `--no-judge` (the judge's cost). The floor is one execution of the reference
 source notebooks in a started kernel, split into the kernel start, the start-up cells (course
 setup and imports) and everything else (the notebooks' own work: exercises and tests); forking
 removes the first two but for a fork (measured last). Last, one kernel started (or forked), one
@@ -93,7 +95,8 @@ def timed(command: list[str], cwd: Path) -> float:
     return seconds
 
 
-RUNS = {"nbgrader": (), "fork": (), "started": ("--no-fork",), "plain": ("--no-fork", "--no-sandbox")}
+RUNS = {"nbgrader": (), "fork": (), "started": ("--no-fork",), "plain": ("--no-fork", "--no-sandbox"),
+        "one": ("--no-judge",)}
 
 
 def measure(lab: str, count: int, floor: dict[str, float], repeats: int, runs: tuple[str, ...]) -> dict:
@@ -153,16 +156,16 @@ def kernel_start_seconds(repeats: int) -> dict[str, float]:
     return {kind: statistics.median(values) for kind, values in seconds.items()}
 
 
-def sandbox_table(rows: dict[str, dict]) -> str:
-    """The sandbox's own cost: the same batch graded with and without it (kernels started, not forked)."""
-    head = (f"{'lab':<28}{'subs':>5}{'runs':>5}{'sandboxed s/sub':>17}{'--no-sandbox s/sub':>20}"
-            f"{'sandbox cost s/sub':>20}{'cost':>8}")
+def cost_table(rows: dict[str, dict], graded: str, without: str, option: str) -> str:
+    """The cost of one safeguard: the same batch graded as run ``graded`` and with ``option`` (run ``without``)."""
+    head = (f"{'lab':<28}{'subs':>5}{'runs':>5}{'with s/sub':>12}{option + ' s/sub':>22}"
+            f"{'cost s/sub':>12}{'cost':>8}")
     lines = [head, "-" * len(head)]
     for lab, r in rows.items():
-        if "plain" in r:
-            cost = r["started"] - r["plain"]
-            lines.append(f"{lab:<28}{r['n']:>5}{r['repeats']:>5}{r['started']:>17.2f}{r['plain']:>20.2f}"
-                         f"{cost:>20.2f}{100 * cost / r['plain']:>7.0f}%")
+        if without in r:
+            cost = r[graded] - r[without]
+            lines.append(f"{lab:<28}{r['n']:>5}{r['repeats']:>5}{r[graded]:>12.2f}{r[without]:>22.2f}"
+                         f"{cost:>12.2f}{100 * cost / r[without]:>7.0f}%")
     return "\n".join(lines)
 
 
@@ -177,7 +180,7 @@ def main() -> None:
     args = p.parse_args()
     labs = args.lab or (sorted(f.name for f in (ROOT / "source").iterdir() if f.is_dir()) if args.all
                         else ["lab01_fundamentals", "lab03_mlp_backprop"])
-    runs = ("nbgrader", "fork", "started") + (() if args.no_sandbox_cost else ("plain",))
+    runs = ("nbgrader", "fork", "started", "one") + (() if args.no_sandbox_cost else ("plain",))
     print(f"load before: {os.getloadavg()[0]:.1f} (1-minute average) on {os.cpu_count()} cores", flush=True)
     start = kernel_start_seconds(args.kernel_starts) if args.kernel_starts else {"forked": 0.0}
     rows = {}
@@ -192,7 +195,9 @@ def main() -> None:
           "vs work/2 = grade -w2 over the work shared by 2 cores (1.0 = nothing but the notebooks' work)")
     if not args.no_sandbox_cost:
         print(f"\nThe sandbox's own cost (grade --workers 2 --no-fork with and without --no-sandbox):")
-        print(sandbox_table(rows))
+        print(cost_table(rows, "started", "plain", "--no-sandbox"))
+    print(f"\nThe judge's own cost (grade --workers 2 with and without --no-judge; labs with judge = false: none):")
+    print(cost_table(rows, "fork", "one", "--no-judge"))
     if args.kernel_starts:
         print(f"\nOne grading kernel, `import autograder` run, stopped (median of {args.kernel_starts}, in turn): "
               f"started in the sandbox {start['sandboxed']:.3f} s, started without it {start['plain']:.3f} s "

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.authoring.examples import CLASS, example_class
+from autograder.authoring.examples import example_class, lab_class
 from autograder.course import load_lab
 
 from conftest import ROOT
@@ -64,7 +64,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 def student(kind: str) -> str:
-    return next(e.student for e in CLASS if e.kind == kind)
+    return next(e.student for e in lab_class(LAB, ROOT) if e.kind == kind)
 
 
 def test_demo_grades_the_example_class(demo):
@@ -84,17 +84,22 @@ def test_demo_grades_the_example_class(demo):
         assert rows[student(kind)]["total"] == "18", kind
     for kind in ("infinite_loop", "kernel_death"):  # the other exercises are still graded
         assert 0 < float(rows[student(kind)]["total"]) < 18, kind
+    for example in lab_class(LAB, ROOT):  # an attack wins no point and sinks nothing (tests/test_integrity.py)
+        if example.kind.startswith("hostile:"):
+            row = rows[example.student]
+            assert row["status"] == "graded" and 0 < float(row["total"]) < 18, (example.kind, row)
     _, totals = parse_table(out, "== totals")
     assert totals["(out of)"]["total"] == "27" == f"{load_lab(LAB).points:g}"  # the lab's full points
     assert totals[student("correct")]["total"] == "27" and totals[student("empty")]["total"] == "0"
     assert (totals[student("mistakes_a")]["written"], totals[student("mistakes_a")]["total"]) == ("4.5", "19.5")
     assert totals[student("mistakes_b")]["written"] == "0"  # left blank: nbgrader's 0, nothing to grade
     assert totals[student("invalid_json")]["total"] == "failed"
-    assert "saved 12 scores for 42 written answers" in out  # through `autograder mark`'s save
+    hostile = sum(e.kind.startswith("hostile:") for e in lab_class(LAB, ROOT))  # the model answers, 6 each
+    assert f"saved 12 scores for {42 + 6 * hostile} written answers" in out  # through `autograder mark`'s save
     for name in ("exports/grades.csv", "exports/canvas.csv", f"reports/{LAB}/report.md",
                  f"reports/{LAB}/histogram.png"):
         assert (workdir / name).exists(), name
-    assert len(list((workdir / "feedback").glob(f"*/{LAB}/index.html"))) == len(CLASS)
+    assert len(list((workdir / "feedback").glob(f"*/{LAB}/index.html"))) == len(lab_class(LAB, ROOT))
 
 
 def test_demo_feedback_shows_no_hidden_test(demo):

@@ -118,7 +118,7 @@ def test_dask_cluster_grades_and_the_parent_records(small_class):
                              progress=False)
 
     by_student = {o.student: o for o in outcomes}
-    assert {o.status for o in outcomes} == {"graded"}
+    assert {o.status for o in outcomes} == {"graded"}, [(o.student, o.reason, o.events) for o in outcomes]
     assert by_student["correct"].score == by_student["correct"].max_score > 0 == by_student["empty"].score
     assert {s: sum(cells.values()) for s, cells in gradebook_scores(small_class).items()} == \
         {s: o.score for s, o in by_student.items()}, "the parent wrote the Dask results to the gradebook"

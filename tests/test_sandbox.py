@@ -1,13 +1,15 @@
-"""A sandbox per grading kernel, and bystanders never harmed: hostile submissions graded by the real `grade`.
+"""Grading that student code cannot forge, read or sabotage: hostile submissions graded by the real `grade`.
 
-For each lab (Lab 1, Lab 4, the template lab) one course is graded twice with 2 workers: first the
-bystanders (a correct submission and the honest wrong controls), then every hostile submission of
-that lab (tests/hostile.py) beside a classmate graded at the same time. Each test then checks one
+The student's kernel runs in its sandbox, the test cells in the judge kernel (grader/judge.py), as
+`autograder grade` runs them. For each lab (Lab 1, Lab 4, Lab 6 with torch training, the template
+lab) one course is graded twice with 2 workers: first the bystanders (a correct submission and the
+honest wrong controls), then every hostile submission of that lab (tests/hostile.py) beside a
+classmate graded at the same time. Each test then checks one
 thing: an attacker scores what its control scores; no bystander's grade, outcome or file changed,
 not even seconds after grading, when a process that escaped its kernel would strike; no process
 outlives its kernel. Then the sandbox itself (what a kernel sees, two kernels that cannot reach each
 other), grading without it (refused unless asked; a worker killed is retried alone and graded again
-next run) and the messages. About 2 minutes on 2 cores.
+next run) and the messages.
 """
 from __future__ import annotations
 
@@ -30,9 +32,9 @@ from autograder.grader.engine import grade_lab
 from autograder.grader.isolation import IsolatedExecute, contain_unscorable_outputs
 from autograder.grader.outcomes import load_outcome, outcome_path
 
-from grading_course import ROOT, correct, make_course, submit
-from hostile import (HOSTILE, LAB1, LAB4, SURVIVOR_MARKER, TEMPLATE, Hostile, control, control_name, for_lab,
-                     lab_folder, reference_solution, submit_hostile)
+from grading_course import ROOT, make_course
+from hostile import (HOSTILE, LAB1, LAB4, LAB6, SURVIVOR_MARKER, TEMPLATE, Hostile, control_name, exercise_notebook,
+                     for_lab, lab_folder, reference_solution, submit_answers, submit_control, submit_hostile)
 
 # One xdist group: one pytest process grades these courses one after the other (2 kernels at a time),
 # each course once, while the other process runs the rest of the suite.
@@ -131,10 +133,10 @@ def grade_course(folder: Path, lab: str, sandboxed: bool = True) -> Graded:
 
 
 def _grade_course(folder: Path, lab: str, hostiles: list[Hostile], sandboxed: bool) -> Graded:
-    if lab != LAB4:  # Lab 4's kernels are the slowest: its controls are its bystanders
-        submit(folder, "correct", correct(folder, lab), lab)
+    if lab not in (LAB4, LAB6):  # the slowest kernels: their controls are their bystanders
+        submit_answers(folder, lab, "correct")
     for hostile in {control_name(h): h for h in hostiles}.values():
-        submit(folder, control_name(hostile), control(folder, hostile), lab)
+        submit_control(folder, hostile)
     grade_lab(lab, folder, workers=WORKERS, progress=False, sandbox=sandboxed)  # run 1: the bystanders
     bystanders = sorted(p.name for p in (folder / "submitted").iterdir())
     before = bystander_state(folder, lab, bystanders)
@@ -145,7 +147,7 @@ def _grade_course(folder: Path, lab: str, hostiles: list[Hostile], sandboxed: bo
     for hostile in hostiles:
         submit_hostile(folder, hostile, port=port)
     if any(h.name == "kernel_injection" for h in hostiles):  # a classmate graded at the same time as the attackers
-        submit(folder, "classmate", correct(folder, lab), lab)
+        submit_answers(folder, lab, "classmate")
     files_before = digests(folder / "submitted")
     grade_lab(lab, folder, workers=WORKERS, progress=False, sandbox=sandboxed)  # run 2: the attackers
     time.sleep(GRACE)
@@ -179,7 +181,7 @@ def cell_scores(outcome) -> dict[str, float]:  # noqa: ANN001
 def exercise_tests(lab: str, exercise: str, folder: Path) -> set[str]:
     from autograder.cells import exercises
 
-    nb = nbformat.read(folder / "source" / lab / f"{lab}.ipynb", as_version=4)
+    nb = nbformat.read(folder / "source" / lab / f"{exercise_notebook(folder, lab, exercise)}.ipynb", as_version=4)
     return set(next(e for e in exercises(nb) if exercise in e.solution_ids).test_ids)
 
 
@@ -205,7 +207,7 @@ def test_hostile_submission_scores_what_its_control_scores(graded, hostile: Host
         assert all(got[k] <= want[k] for k in own)
 
 
-@pytest.mark.parametrize("lab", by_lab([LAB1, LAB4, TEMPLATE], lambda lab: lab))
+@pytest.mark.parametrize("lab", by_lab([LAB1, LAB4, LAB6, TEMPLATE], lambda lab: lab))
 def test_no_bystander_is_harmed(graded, lab):
     course = graded(lab)
     assert course.bystanders_after == course.bystanders, "a grade, outcome or notebook of a bystander changed"
@@ -218,7 +220,7 @@ def test_no_bystander_is_harmed(graded, lab):
         assert cell_scores(classmate) == cell_scores(reference) and reference.score == reference.max_score
 
 
-@pytest.mark.parametrize("lab", by_lab([LAB1, LAB4, TEMPLATE], lambda lab: lab))
+@pytest.mark.parametrize("lab", by_lab([LAB1, LAB4, LAB6, TEMPLATE], lambda lab: lab))
 def test_no_process_outlives_its_kernel(graded, lab):
     assert graded(lab).survivors == []
 
@@ -340,8 +342,8 @@ def test_a_killed_worker_fails_its_submission_alone_and_the_next_run_grades_it_a
     """Without the sandbox the attacker does kill its worker: retried alone, failed alone, graded again next run."""
     killer = next(h for h in HOSTILE if h.name == "kill_worker" and h.lab == TEMPLATE)
     folder = make_lab_course(tmp_path, TEMPLATE)
-    submit(folder, "correct", correct(folder, TEMPLATE), TEMPLATE)
-    submit(folder, control_name(killer), control(folder, killer), TEMPLATE)
+    submit_answers(folder, TEMPLATE, "correct")
+    submit_control(folder, killer)
     submit_hostile(folder, killer)
 
     outcomes = {o.student: o for o in grade_lab(TEMPLATE, folder, workers=WORKERS, progress=False, sandbox=False)}

@@ -122,7 +122,7 @@ def summary(grades: LabGrades, seconds: float) -> list[str]:
 
 def run_demo(lab: str, repo: Path, workdir: Path, workers: int | None, timeout: int) -> int:
     from ..grader.collect import collect, print_actions
-    from .examples import CLASS
+    from .examples import lab_class
     from ..reports.export import export
     from ..reports.feedback import write_feedback
     from ..grader.engine import grade_lab
@@ -151,7 +151,7 @@ def run_demo(lab: str, repo: Path, workdir: Path, workers: int | None, timeout: 
     grades_csv, canvas = export(workdir, [lab]), export(workdir, [lab], "canvas")
     report = write_report(lab, workdir)
     graded = lab_grades(workdir, lab)
-    cases = {e.student: e.kind for e in CLASS}
+    cases = {e.student: e.kind for e in lab_class(lab, repo)}
     print(f"== scores ({lab}, autograded points)")
     print("\n".join(score_table(graded, cases)))
     print(f"== totals ({lab}, out of the lab's {graded.max_score:g} points)")

@@ -13,6 +13,10 @@ percent format with one cell each:
 
 (``approach="..."`` instead of ``mistake`` in alternatives.py). Running every candidate in
 the same kernel as the reference keeps a lab's whole self-test to one kernel start.
+
+``judged=True`` runs the same checks as grading does, with the test cells in a judge kernel apart
+from the student's cells (``JudgedSession``, autograder/grader/judge.py); tests/test_integrity.py
+checks that every lab gets the same verdicts both ways.
 """
 from __future__ import annotations
 
@@ -26,8 +30,8 @@ from pathlib import Path
 
 import nbformat
 
-from ..cells import (CellScore, Exercise, bound_names, dependent_tests, exercises, grade_id, is_answer_cell, is_test_cell,
-                     released_source, score_cell, strip_magics)
+from ..cells import (CellScore, Exercise, bound_names, dependent_tests, exercises, grade_id, is_answer_cell,
+                     is_solution_cell, is_test_cell, released_source, score_cell, strip_magics)
 from ..course import CELL_TIMEOUT, grading_mode
 
 EXERCISE_KEYS = {"mutants": "mistake", "alternatives": "approach"}
@@ -166,6 +170,68 @@ class KernelSession:
         return scores
 
 
+class JudgedSession(KernelSession):
+    """A KernelSession graded as `autograder grade` does: test cells in a judge kernel, locked cells in both."""
+
+    def __init__(self, nb: nbformat.NotebookNode, workdir: Path, timeout: int = CELL_TIMEOUT,
+                 reference: dict[str, str] | None = None):
+        from jupyter_core.utils import run_sync
+
+        from ..grader.judge import JudgeClient, Router, make_plan
+
+        super().__init__(nb, workdir, timeout)
+        reference = reference or {grade_id(c): c.source for c in nb.cells if is_solution_cell(c)}
+        self.judge = JudgeClient(copy.deepcopy(nb), timeout=timeout, kernel_name="python3", allow_errors=True,
+                                 interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}})
+        self.router = Router(make_plan(nb.cells, reference), self._in_student, self._in_judge, self._connect,
+                             lambda cell: self.judge.kc.execute(cell.source, store_history=False),
+                             lambda msg_id, cell: run_sync(self.judge.async_wait_for_reply)(msg_id, cell))
+        self._judge_context = None
+
+    def __enter__(self) -> "JudgedSession":
+        super().__enter__()
+        with grading_mode():
+            self._judge_context = self.judge.setup_kernel()
+            self._judge_context.__enter__()
+        self.judge.student_km = self.client.km
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._judge_context.__exit__(*exc)
+        finally:
+            super().__exit__(*exc)
+
+    def run(self, cell: nbformat.NotebookNode, index: int) -> nbformat.NotebookNode:
+        cell = nbformat.from_dict(dict(cell))
+        if cell.cell_type == "code":
+            cell.outputs = []
+            if index < 0:  # the harness's own code (forgetting names): the student's kernel
+                self.client.execute_cell(cell, index)
+            else:
+                self.router.run(cell, index)
+        return cell
+
+    def _in_student(self, cell: nbformat.NotebookNode, index: int) -> None:
+        self.client.execute_cell(cell, index)
+
+    def _in_judge(self, cell: nbformat.NotebookNode, index: int) -> None:
+        self.judge.execute_cell(cell, index)
+
+    def _connect(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        from ..grader.judge import run_silently
+
+        plan = self.router.plan
+        run_sync(run_silently)(self.client, plan.install_code())
+        run_sync(run_silently)(self.judge, plan.connect_code(self.client.km.get_connection_info(session=False)))
+
+
+def session_class(judged: bool) -> type[KernelSession]:
+    return JudgedSession if judged else KernelSession
+
+
 @dataclass
 class CandidateResult:
     candidate: Candidate
@@ -208,7 +274,7 @@ def check_candidate_names(candidate: Candidate, reference_source: str) -> None:
 
 
 def evaluate_notebook(nb_path: Path, candidates: list[Candidate], timeout: int = CELL_TIMEOUT,
-                      figures_dir: Path | None = None) -> NotebookReport:
+                      figures_dir: Path | None = None, judged: bool = False) -> NotebookReport:
     """Run the reference notebook once, then every candidate for its exercises, in one kernel.
 
     Each candidate is scored three ways: its exercise's test cells as graded (hidden tests
@@ -223,7 +289,7 @@ def evaluate_notebook(nb_path: Path, candidates: list[Candidate], timeout: int =
         if not groups[cand.exercise].test_ids:
             raise HarnessError(f"exercise {cand.exercise} has no test cells after it")
         check_candidate_names(cand, cells_by_id[cand.exercise].source)
-    with KernelSession(nb, nb_path.parent, timeout) as session:
+    with session_class(judged)(nb, nb_path.parent, timeout) as session:
         executed = session.run_all()
         scores = [score_cell(c) for c in executed if is_test_cell(c)]
         errors = [f"cell {i} ({grade_id(c) or c.get('id')}): {o.ename}: {o.evalue}"
@@ -245,7 +311,8 @@ def evaluate_notebook(nb_path: Path, candidates: list[Candidate], timeout: int =
     return NotebookReport(nb_path.stem, scores, results, figures, errors)
 
 
-def execute_release(release_path: Path, source_path: Path, timeout: int = CELL_TIMEOUT) -> list[CellScore]:
+def execute_release(release_path: Path, source_path: Path, timeout: int = CELL_TIMEOUT,
+                    judged: bool = False) -> list[CellScore]:
     """Grade a student notebook as released (every stub raises).
 
     As nbgrader's autograde does, each test cell is restored from the source notebook
@@ -256,7 +323,10 @@ def execute_release(release_path: Path, source_path: Path, timeout: int = CELL_T
     for cell in nb.cells:
         if is_test_cell(cell):
             cell.source = source_cells[grade_id(cell)].source
-    with KernelSession(nb, release_path.parent, timeout) as session:
+    reference = {gid: c.source for gid, c in source_cells.items() if is_solution_cell(c)}
+    session = JudgedSession(nb, release_path.parent, timeout, reference) if judged else \
+        KernelSession(nb, release_path.parent, timeout)
+    with session:
         return [score_cell(c) for c in session.run_all() if is_test_cell(c)]
 
 

@@ -58,6 +58,8 @@ class GradingTask:
     memory_mb: int | None
     events: list[str] = field(default_factory=list)
     kernel_threads: int | None = None  # math library threads per kernel (None: the libraries' default)
+    judge: bool = True  # test cells in a judge kernel apart from the student's code (grader/judge.py)
+    lab_files: dict[str, bytes] = field(default_factory=dict)  # the lab's own files (the judge's folder)
     sandboxed: bool = True  # each kernel in its sandbox (False: --no-sandbox)
     fork: bool = True  # each kernel forked from the worker's sandboxed template (factory.py; False: --no-fork)
     preload: tuple[str, ...] = ()  # what the template imports (factory.preload_modules)
@@ -92,7 +94,7 @@ def warm_up() -> None:
     import nbclient  # noqa: F401
     import nbgrader.preprocessors  # noqa: F401
 
-    from . import isolation, pipeline, sanitize  # noqa: F401
+    from . import isolation, judge, pipeline, sanitize  # noqa: F401
 
 
 def grade_submission(task: GradingTask) -> GradingResult:
@@ -107,13 +109,11 @@ def grade_submission(task: GradingTask) -> GradingResult:
     result = GradingResult(task.student, task.lab, [], events=list(task.events))
     factory = kernel_factory(task)
     with factory.workdir(task.student) if factory else tempfile.TemporaryDirectory(prefix=f"grade-{task.student}-") \
-            as workdir:
-        for relative, data in task.files.items():
-            target = Path(workdir) / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            as workdir, tempfile.TemporaryDirectory(prefix=f"judge-{task.student}-") as judge_dir:
+        _write_files(workdir, task.files)
+        _write_files(judge_dir, task.lab_files)  # the judge reads the lab's files as released, never the student's
         for name, data in task.notebooks.items():
-            result.notebooks.append(_grade_notebook(task, name, data, workdir, result, factory))
+            result.notebooks.append(_grade_notebook(task, name, data, workdir, result, judge_dir, factory))
     result.seconds = round(time.monotonic() - start, 3)
     return result
 
@@ -127,8 +127,15 @@ def kernel_factory(task: GradingTask) -> Any:
     return factory_for(task.preload, task.kernel_threads)
 
 
+def _write_files(folder: str, files: dict[str, bytes]) -> None:
+    for relative, data in files.items():
+        target = Path(folder) / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
 def _grade_notebook(task: GradingTask, name: str, data: bytes | None, workdir: str,
-                    result: GradingResult, factory: Any = None) -> NotebookResult:
+                    result: GradingResult, judge_dir: str, factory: Any = None) -> NotebookResult:
     from .sanitize import SubmissionError, check_belongs, read_submission, sanitize
 
     if data is None:
@@ -143,7 +150,7 @@ def _grade_notebook(task: GradingTask, name: str, data: bytes | None, workdir: s
         nb, tampered, events = sanitize(nb, resources, config)
         result.tampered += tampered
         result.events += events
-        nb = _execute(nb, resources, config, task, result, factory)
+        nb = _execute(nb, resources, config, task, result, judge_dir, factory)
     except SubmissionError as error:
         return NotebookResult(name, reason=str(error))
     except Exception as error:  # whatever a notebook does, the batch goes on
@@ -166,16 +173,18 @@ def _grading_config(timeout: int) -> Any:
 
 
 def _execute(nb: Any, resources: dict, config: Any, task: GradingTask, result: GradingResult,
-             factory: Any = None) -> Any:
+             judge_dir: str, factory: Any = None) -> Any:
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import CheckCellMetadata, IgnorePattern, LimitOutput
 
     from ..course import grading_mode
     from .isolation import IsolatedExecute, contain_unscorable_outputs, default_memory_mb
+    from .judge import JudgedExecute
     from .sanitize import SubmissionError
 
-    executor = IsolatedExecute(config=config, memory_mb=task.memory_mb or default_memory_mb(),
-                               threads=task.kernel_threads, sandboxed=task.sandboxed, factory=factory)
+    options = {"config": config, "memory_mb": task.memory_mb or default_memory_mb(), "threads": task.kernel_threads,
+               "sandboxed": task.sandboxed, "factory": factory}
+    executor = JudgedExecute(judge_path=judge_dir, **options) if task.judge else IsolatedExecute(**options)
     try:
         with grading_mode("autograde"):
             nb, resources = executor(nb, resources)
@@ -240,13 +249,14 @@ def make_task(root: Path, lab: str, student: str, folder: Path, snapshot: Any, t
     if len(names) == 1 and notebooks[names[0]] is None and len(unknown) == 1:
         notebooks[names[0]] = unknown[0].read_bytes()  # one notebook, misnamed (e.g. "lab (1).ipynb")
         events = [f"graded {unknown[0].name} as {names[0]}.ipynb"]
-    files = {}
-    for base in (folder, root / "source" / lab):  # nbgrader's order: the student's files, then the source's
+    files, lab_files = {}, {}
+    for base, found in ((folder, files), (root / "source" / lab, lab_files)):
         if base.is_dir():
             for path in find_all_files(str(base), ignore + ["*.ipynb"]):
-                files[os.path.relpath(path, base)] = Path(path).read_bytes()
-    return GradingTask(student, lab, notebooks, files, snapshot, timeout, memory_mb, events, sandboxed=sandboxed,
-                       fork=fork, preload=preload)
+                found[os.path.relpath(path, base)] = Path(path).read_bytes()
+    files.update(lab_files)  # nbgrader's order: the student's files, then the source's over them
+    return GradingTask(student, lab, notebooks, files, snapshot, timeout, memory_mb, events, lab_files=lab_files,
+                       sandboxed=sandboxed, fork=fork, preload=preload)
 
 
 def _read(path: Path) -> bytes | None:
@@ -515,7 +525,7 @@ class GradebookWriter:
 def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: str | None = None,
               timeout: int | None = None, memory_mb: int | None = None, force: bool = False,
               db_url: str | None = None, progress: bool = True, sandbox: bool = True,
-              fork: bool = True) -> list[Outcome]:
+              fork: bool = True, judge: bool = True) -> list[Outcome]:
     """Autograde every submitted notebook of ``lab`` under the course folder ``root``.
 
     Returns the outcome of every submission of the lab, graded now or before (skipped).
@@ -525,16 +535,19 @@ def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: st
     machine that cannot sandbox, SystemExit says why and what ``--no-sandbox`` would give up.
     ``fork=False`` starts every kernel afresh instead of forking it from a template that has
     imported the lab's libraries (factory.py; also where forking is not available).
+    ``judge=False`` runs the test cells in the student's kernel, as plain nbgrader does (trusted
+    work only: a submission can then forge its score).
     """
     from nbgrader.api import Gradebook, MissingEntry
     from tqdm import tqdm
 
-    from ..course import COURSE_ID, db_url_or_default, lab_timeout, nbgrader_config
+    from ..course import COURSE_ID, db_url_or_default, lab_judged, lab_timeout, nbgrader_config
     from .factory import preload_modules
     from .sanitize import read_snapshot
 
     root = Path(root).resolve()
     check_sandbox(sandbox and not dask_address, progress)  # a Dask worker checks its own
+    judge = judge and lab_judged(lab, root)  # a lab whose tests are not judge-ready yet says so in lab.toml
     timeout = timeout or lab_timeout(lab, root)
     db_url = db_url_or_default(db_url, root)
     config = nbgrader_config(root, db_url)
@@ -547,7 +560,8 @@ def grade_lab(lab: str, root: Path, workers: int | None = None, dask_address: st
     todo = [s for s, folder in folders.items() if force or not is_up_to_date(root, lab, s, folder)]
     ignore = list(config.CourseDirectory.ignore)
     preload = preload_modules(lab, root) if fork and sandbox else ()
-    tasks = (make_task(root, lab, s, folders[s], snapshot, timeout, memory_mb, ignore, sandbox, fork, preload)
+    tasks = (replace(make_task(root, lab, s, folders[s], snapshot, timeout, memory_mb, ignore, sandbox, fork, preload),
+                     judge=judge)
              for s in todo)
     writer = GradebookWriter(root, lab, db_url, config, snapshot)
     workers = workers or len(os.sched_getaffinity(0))
@@ -615,7 +629,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     try:
         grade_lab(args.lab, root, workers=args.workers, dask_address=args.dask, timeout=timeout,
                   memory_mb=args.memory, force=args.force, db_url=args.db, progress=True,
-                  sandbox=not args.no_sandbox, fork=not args.no_fork)
+                  sandbox=not args.no_sandbox, fork=not args.no_fork, judge=not args.no_judge)
     except KeyboardInterrupt:
         print("interrupted: the submissions graded so far are saved; run the same command to carry on",
               file=sys.stderr)
@@ -639,4 +653,7 @@ def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-fork", action="store_true",
                    help="start every grading kernel afresh instead of forking it from a template process that has "
                         "imported the lab's libraries (slower; the same grades)")
+    p.add_argument("--no-judge", action="store_true",
+                   help="run the test cells in the student's kernel, as plain nbgrader does (faster, but a "
+                        "submission can then forge its score: for trusted work only)")
     p.set_defaults(func=cmd_grade)
