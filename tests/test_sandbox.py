@@ -36,11 +36,10 @@ from grading_course import ROOT, make_course
 from hostile import (HOSTILE, LAB1, LAB4, LAB6, SURVIVOR_MARKER, TEMPLATE, Hostile, control_name, exercise_notebook,
                      for_lab, lab_folder, reference_solution, submit_answers, submit_control, submit_hostile)
 
-# One xdist group: one pytest process grades these courses one after the other (2 kernels at a time),
-# each course once, while the other process runs the rest of the suite.
-pytestmark = [pytest.mark.skipif(sandbox.unavailable_reason() is not None,
-                                 reason=f"no sandbox on this machine: {sandbox.unavailable_reason()}"),
-              pytest.mark.xdist_group("sandbox")]
+# One xdist group per lab's course: the tests of a course run in the process that graded it (once); the
+# courses of different labs may be graded by the two processes at the same time.
+pytestmark = pytest.mark.skipif(sandbox.unavailable_reason() is not None,
+                                reason=f"no sandbox on this machine: {sandbox.unavailable_reason()}")
 WORKERS = 2
 GRACE = 3  # seconds after grading for a process that escaped its kernel to strike
 
@@ -171,7 +170,13 @@ def graded(tmp_path_factory):
 
 def by_lab(items: list, lab_of) -> list:  # noqa: ANN001
     """Test parameters named by lab (and attack)."""
-    return [pytest.param(item, id=f"{lab_of(item)}-{getattr(item, 'name', '')}".rstrip("-")) for item in items]
+    return [pytest.param(item, id=f"{lab_of(item)}-{getattr(item, 'name', '')}".rstrip("-"),
+                         marks=course_group(lab_of(item))) for item in items]
+
+
+def course_group(lab: str) -> pytest.MarkDecorator:
+    """The xdist group of the tests that read one lab's graded course."""
+    return pytest.mark.xdist_group(f"sandbox-{lab}")
 
 
 def cell_scores(outcome) -> dict[str, float]:  # noqa: ANN001
@@ -225,10 +230,12 @@ def test_no_process_outlives_its_kernel(graded, lab):
     assert graded(lab).survivors == []
 
 
+@course_group(LAB1)
 def test_the_grading_machines_network_is_out_of_reach(graded):
     assert graded(LAB1).connections == []
 
 
+@course_group(LAB1)
 def test_a_process_flood_stops_at_the_process_limit(graded):
     course = graded(LAB1)
     nb = nbformat.read(course.folder / "autograded" / "hostile_process_flood" / LAB1 / f"{LAB1}.ipynb", as_version=4)
